@@ -1,0 +1,193 @@
+"""Input validation and the one dtype rule.
+
+The dtype rule (modelled on scikit-image's ``_supported_float_type``):
+float32, float64, complex64 and complex128 are kept; booleans and integers
+become float64; float16 becomes float32; extended precision becomes the
+64-bit type of the same kind.  Anything else (objects, strings, dates) is a
+``TypeError``.  Several inputs combine by numpy's promotion of their
+supported types (float32 with complex128 gives complex128).
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+__all__ = ["float_dtype", "as_float_array", "check_kernel", "check_shape", "check_origin"]
+
+
+def _one_float_dtype(dtype) -> np.dtype:
+    dtype = np.dtype(dtype)
+    if dtype.kind in "biu":
+        return np.dtype(np.float64)
+    if dtype.kind == "f":
+        if dtype.itemsize <= 2:
+            return np.dtype(np.float32)
+        return dtype if dtype.itemsize in (4, 8) else np.dtype(np.float64)
+    if dtype.kind == "c":
+        return dtype if dtype.itemsize in (8, 16) else np.dtype(np.complex128)
+    raise TypeError(
+        f"unsupported dtype {dtype}; allowed: bool, integers, float16/32/64, complex64/128"
+    )
+
+
+def float_dtype(*args) -> np.dtype:
+    """The floating dtype the package computes in for the given inputs.
+
+    Parameters
+    ----------
+    *args : array_like or dtype
+        Arrays, scalars or dtypes.
+
+    Returns
+    -------
+    numpy.dtype
+        One of float32, float64, complex64, complex128.
+
+    Raises
+    ------
+    TypeError
+        If an input has a non-numeric dtype.
+
+    Examples
+    --------
+    >>> float_dtype(np.int16)
+    dtype('float64')
+    >>> float_dtype(np.float32, np.complex64)
+    dtype('complex64')
+    """
+    if not args:
+        return np.dtype(np.float64)
+    dtypes = []
+    for a in args:
+        if isinstance(a, (np.dtype, type)) or (isinstance(a, str) and not isinstance(a, np.ndarray)):
+            dtypes.append(_one_float_dtype(a))
+        else:
+            dtypes.append(_one_float_dtype(np.asarray(a).dtype))
+    return np.result_type(*dtypes)
+
+
+def as_float_array(a, name: str, *, dtype=None, finite: bool = True) -> np.ndarray:
+    """Convert `a` to an ndarray of the package's float dtype.
+
+    Parameters
+    ----------
+    a : array_like
+        Input values.
+    name : str
+        Name used in error messages.
+    dtype : dtype, optional
+        Dtype to use instead of the rule's choice for `a` alone.
+    finite : bool
+        Reject NaN and infinity.
+
+    Raises
+    ------
+    TypeError
+        For non-numeric input.
+    ValueError
+        For empty input or (with `finite`) non-finite values.
+    """
+    arr = np.asarray(a)
+    if arr.dtype == object:
+        try:
+            arr = arr.astype(np.complex128 if any(isinstance(v, complex) for v in arr.flat) else np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"{name} must be numeric, got an array of Python objects") from None
+    target = float_dtype(arr) if dtype is None else np.dtype(dtype)
+    arr = np.asarray(arr, dtype=target)
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty (shape {arr.shape}); it needs at least one element")
+    if finite and not np.all(np.isfinite(arr)):
+        bad = int(np.count_nonzero(~np.isfinite(arr)))
+        raise ValueError(f"{name} contains {bad} non-finite value(s) (NaN or inf); all must be finite")
+    return arr
+
+
+def check_kernel(kernel, ndim: int | None = None, *, name: str = "kernel") -> np.ndarray:
+    """Validate a convolution kernel and convert it by the dtype rule.
+
+    Raises
+    ------
+    TypeError
+        Non-numeric kernel.
+    ValueError
+        Empty kernel, a zero-dimensional kernel, non-finite values, or a
+        kernel whose number of dimensions differs from `ndim`.
+    """
+    k = as_float_array(kernel, name)
+    if k.ndim == 0:
+        raise ValueError(f"{name} must have at least one dimension, got a scalar {kernel!r}")
+    if ndim is not None and k.ndim != ndim:
+        raise ValueError(f"{name} has {k.ndim} dimension(s) (shape {k.shape}) but the image shape has {ndim}")
+    return k
+
+
+def check_shape(shape, *, name: str = "shape") -> tuple[int, ...]:
+    """Validate an image shape: positive integers (an int means 1-D).
+
+    Raises
+    ------
+    TypeError
+        Non-integer entries (floats, even whole ones, are refused).
+    ValueError
+        Empty shape or entries < 1.
+    """
+    if isinstance(shape, (numbers.Integral, np.integer)) and not isinstance(shape, bool):
+        shape = (shape,)
+    try:
+        items = tuple(shape)
+    except TypeError:
+        raise TypeError(f"{name} must be an int or a tuple of ints, got {shape!r}") from None
+    if not items:
+        raise ValueError(f"{name} must have at least one dimension, got {shape!r}")
+    out = []
+    for s in items:
+        if isinstance(s, bool) or not isinstance(s, (numbers.Integral, np.integer)):
+            raise TypeError(f"{name} entries must be integers, got {s!r} in {shape!r}")
+        if s < 1:
+            raise ValueError(f"{name} entries must be positive, got {s!r} in {shape!r}")
+        out.append(int(s))
+    return tuple(out)
+
+
+def check_origin(origin, kernel_shape: tuple[int, ...], output: str) -> tuple[int, ...]:
+    """Validate an origin (scipy.ndimage's meaning) for each axis.
+
+    The allowed range on an axis of kernel length ``m`` is
+    ``-(m // 2) <= origin <= (m - 1) // 2``.  A non-zero origin is only
+    meaningful for the ``'same'`` output window.
+
+    Raises
+    ------
+    TypeError
+        Non-integer origin.
+    ValueError
+        Wrong number of entries, out of range, or non-zero with an output
+        other than ``'same'``.
+    """
+    ndim = len(kernel_shape)
+    if isinstance(origin, (numbers.Integral, np.integer)) and not isinstance(origin, bool):
+        origins = (int(origin),) * ndim
+    else:
+        try:
+            origins = tuple(origin)
+        except TypeError:
+            raise TypeError(f"origin must be an int or a sequence of ints, got {origin!r}") from None
+        if len(origins) != ndim:
+            raise ValueError(f"origin {origin!r} has {len(origins)} entries; the kernel has {ndim} dimension(s)")
+        for o in origins:
+            if isinstance(o, bool) or not isinstance(o, (numbers.Integral, np.integer)):
+                raise TypeError(f"origin entries must be integers, got {o!r} in {origin!r}")
+        origins = tuple(int(o) for o in origins)
+    for axis, (o, m) in enumerate(zip(origins, kernel_shape)):
+        lo, hi = -(m // 2), (m - 1) // 2
+        if not lo <= o <= hi:
+            raise ValueError(
+                f"origin {o} on axis {axis} is out of range for a kernel of length {m}; "
+                f"allowed {lo} <= origin <= {hi}"
+            )
+    if output != "same" and any(origins):
+        raise ValueError(f"origin {origin!r} applies to output='same' only; got output={output!r}")
+    return origins

@@ -1,0 +1,1 @@
+"""experiments: reproducible studies (run with ``python -m experiments``)."""
