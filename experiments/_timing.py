@@ -1,0 +1,42 @@
+"""Timing and table printing shared by the benchmarks."""
+
+from __future__ import annotations
+
+import time
+from typing import Callable, Iterable, Mapping, Sequence
+
+__all__ = ["best_time", "format_table"]
+
+
+def best_time(func: Callable[[], object], *, repeat: int = 5, number: int = 1) -> float:
+    """Best-of-`repeat` wall time in seconds of `number` calls of `func`, per call.
+
+    The minimum is the least disturbed run on a shared machine; the first
+    call is included in the repeats (nothing is cached by this function).
+    """
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(number):
+            func()
+        best = min(best, (time.perf_counter() - start) / number)
+    return best
+
+
+def format_table(rows: Iterable[Mapping[str, object]], columns: Sequence[str] | None = None) -> str:
+    """Render dict rows as an aligned plain-text (Markdown) table."""
+    rows = list(rows)
+    if not rows:
+        return "(no rows)"
+    columns = list(columns or rows[0].keys())
+
+    def cell(v):
+        if isinstance(v, float):
+            return f"{v:.4g}"
+        return str(v)
+
+    body = [[cell(r.get(c, "")) for c in columns] for r in rows]
+    widths = [max(len(c), *(len(b[i]) for b in body)) for i, c in enumerate(columns)]
+    line = lambda vals: "| " + " | ".join(v.ljust(w) for v, w in zip(vals, widths)) + " |"
+    sep = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    return "\n".join([line(columns), sep, *(line(b) for b in body)])
