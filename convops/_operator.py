@@ -108,22 +108,30 @@ class ConvolutionOperator(LinearOperator):
 
     def _fold(self, z):
         """Adjoint of :meth:`_extend`: add every extended sample back onto
-        the image sample it copies (zero-extension samples are dropped)."""
+        the image sample it copies (zero-extension samples are dropped).
+
+        Works in place on the work array `z` (border samples are added into
+        the image region, which they never overlap) and returns a view.
+        """
         g = self.geometry
         for axis in range(g.ndim):
-            n = g.in_shape[axis]
-            start = -g.offsets[axis]
+            n, start = g.in_shape[axis], -g.offsets[axis]
             if start == 0 and z.shape[axis] == n:
                 continue
+
+            def at(index):
+                return (slice(None),) * axis + (index,)
+
             source = g.extension(axis)
-            inner = np.moveaxis(z, axis, 0)
-            x = inner[start:start + n].copy()
             border = np.flatnonzero(source >= 0)
             border = border[(border < start) | (border >= start + n)]
-            if border.size:
-                np.add.at(x, source[border], inner[border])
-            z = np.moveaxis(x, 0, axis)
-        return np.ascontiguousarray(z)
+            if border.size <= 64:
+                for p in border:
+                    z[at(start + source[p])] += z[at(p)]
+            else:
+                np.add.at(np.moveaxis(z, axis, 0), start + source[border], np.moveaxis(z, axis, 0)[border])
+            z = z[at(slice(start, start + n))]
+        return z
 
     def _spectrum(self, size, offsets, real, adjoint):
         key = (size, offsets, real, adjoint)

@@ -118,7 +118,7 @@ def check_kernel(kernel, ndim: int | None = None, *, name: str = "kernel") -> np
     """
     k = as_float_array(kernel, name)
     if k.ndim == 0:
-        raise ValueError(f"{name} must have at least one dimension, got a scalar {kernel!r}")
+        raise ValueError(f"{name} must have at least one dimension, got the scalar {k.item()!r}")
     if ndim is not None and k.ndim != ndim:
         raise ValueError(f"{name} has {k.ndim} dimension(s) (shape {k.shape}) but the image shape has {ndim}")
     return k

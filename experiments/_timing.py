@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Callable, Iterable, Mapping, Sequence
 
-__all__ = ["best_time", "format_table"]
+__all__ = ["best_time", "compare_times", "format_table"]
 
 
 def best_time(func: Callable[[], object], *, repeat: int = 5, number: int = 1) -> float:
@@ -20,6 +20,22 @@ def best_time(func: Callable[[], object], *, repeat: int = 5, number: int = 1) -
         for _ in range(number):
             func()
         best = min(best, (time.perf_counter() - start) / number)
+    return best
+
+
+def compare_times(funcs: Mapping[str, Callable[[], object]], *, repeat: int = 7) -> dict[str, float]:
+    """Best wall time in seconds of each function, measured interleaved.
+
+    Each round calls every function once, in turn, so that a change of load
+    on a shared machine affects all of them alike; the best of `repeat`
+    rounds is reported for each.
+    """
+    best = {name: float("inf") for name in funcs}
+    for _ in range(repeat):
+        for name, func in funcs.items():
+            start = time.perf_counter()
+            func()
+            best[name] = min(best[name], time.perf_counter() - start)
     return best
 
 
