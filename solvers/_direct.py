@@ -243,9 +243,17 @@ def _rank_deficient(shape, detail: str) -> ValueError:
 
 def _lu_solve(K, rhs, shape) -> np.ndarray:
     try:
-        z = sla.splu(K).solve(rhs.astype(K.dtype, copy=False))
+        lu = sla.splu(K)
     except RuntimeError as exc:  # SuperLU: "Factor is exactly singular"
         raise _rank_deficient(shape, str(exc)) from None
+    # Rounding hides exact singularity: a consistent singular system (the
+    # augmented one always is) then "solves" to an arbitrary, not the
+    # minimum-norm, solution.  A pivot at rounding level gives it away.
+    pivots = np.abs(lu.U.diagonal())
+    floor = max(K.shape) * np.finfo(K.dtype).eps * pivots.max()
+    if pivots.min() <= floor:
+        raise _rank_deficient(shape, f"LU pivot {pivots.min():.2g} <= n eps max|pivot| = {floor:.2g}")
+    z = lu.solve(rhs.astype(K.dtype, copy=False))
     if not np.all(np.isfinite(z)):
         raise _rank_deficient(shape, "non-finite solution")
     return z
@@ -254,7 +262,7 @@ def _lu_solve(K, rhs, shape) -> np.ndarray:
 def _check_sparse_solution(it, op, b, dtype, system) -> None:
     atb_norm = float(np.linalg.norm(_apply(op.rmatvec, b, dtype)))
     bound = math.sqrt(np.finfo(dtype).eps) * atb_norm
-    if it.gradient_norm > bound:
+    if not it.gradient_norm <= bound:  # also refuses NaN
         raise _rank_deficient(
             op.shape, f"{system}: ||A^H(A x - b) + reg x|| = {it.gradient_norm:.3g} > "
                       f"sqrt(eps) ||A^H b|| = {bound:.3g}")

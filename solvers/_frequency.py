@@ -74,8 +74,7 @@ class ThresholdChoice(NamedTuple):
 
 def _nonnegative(value, name: str) -> float:
     """A finite real number >= 0, or a TypeError/ValueError naming it."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.ndarray)) \
-            or np.ndim(value) != 0 or np.asarray(value).dtype.kind not in "iuf":
+    if np.ndim(value) != 0 or np.asarray(value).dtype.kind not in "iuf":  # also refuses bools
         raise TypeError(f"{name} must be a real number, got {value!r}")
     value = float(value)
     if not np.isfinite(value) or value < 0:
@@ -90,15 +89,13 @@ def _check_kernel(kernel, ndim: int) -> np.ndarray:
     return k
 
 
-class _Spectra(NamedTuple):
-    G: np.ndarray  # spectrum of the image (ours to overwrite)
-    H: np.ndarray  # transfer function, same layout (ours to overwrite)
-    shape: tuple
-    real: bool
+class _Grid(NamedTuple):
+    shape: tuple  # image shape
+    real: bool  # spectra are rfftn halves
 
 
-def _spectra(blurred, kernel) -> _Spectra:
-    """Validate the inputs and take the spectra in the working dtype."""
+def _spectra(blurred, kernel):
+    """Validate the inputs; return ``G``, ``H`` (both ours to overwrite) and the grid."""
     g = as_float_array(blurred, "blurred")
     if g.ndim == 0:
         raise ValueError(f"blurred must have at least one dimension, got a scalar {blurred!r}")
@@ -108,15 +105,16 @@ def _spectra(blurred, kernel) -> _Spectra:
     g = g.astype(dtype, copy=False)
     # A real kernel stays real (its precision follows the working dtype).
     k = k.astype(dtype if real or k.dtype.kind == "c" else np.finfo(dtype).dtype, copy=False)
+    grid = _Grid(g.shape, real)
     if real:
-        return _Spectra(sfft.rfftn(g), psf2otf(k, g.shape, real=True), g.shape, True)
-    return _Spectra(sfft.fftn(g), psf2otf(k, g.shape), g.shape, False)
+        return sfft.rfftn(g), psf2otf(k, g.shape, real=True), grid
+    return sfft.fftn(g), psf2otf(k, g.shape), grid
 
 
-def _back(G: np.ndarray, spec: _Spectra) -> np.ndarray:
+def _back(G: np.ndarray, grid: _Grid) -> np.ndarray:
     """Inverse DFT of the filtered spectrum, refusing overflowed results."""
-    if spec.real:
-        out = sfft.irfftn(G, s=spec.shape, overwrite_x=True)
+    if grid.real:
+        out = sfft.irfftn(G, s=grid.shape, overwrite_x=True)
     else:
         out = sfft.ifftn(G, overwrite_x=True)
     if not np.isfinite(out).all():
@@ -127,22 +125,22 @@ def _back(G: np.ndarray, spec: _Spectra) -> np.ndarray:
     return out
 
 
-def _full_count(mask: np.ndarray, spec: _Spectra) -> int:
+def _full_count(mask: np.ndarray, grid: _Grid) -> int:
     """Number of True values of `mask` on the full DFT grid.
 
     A half spectrum stands for its conjugate mirror as well: every column
     counts twice except column 0 and, for an even last axis, the last one.
     """
     n = int(np.count_nonzero(mask))
-    if not spec.real:
+    if not grid.real:
         return n
     n = 2 * n - int(np.count_nonzero(mask[..., 0]))
-    if spec.shape[-1] % 2 == 0 and spec.shape[-1] > 1:
+    if grid.shape[-1] % 2 == 0 and grid.shape[-1] > 1:
         n -= int(np.count_nonzero(mask[..., -1]))
     return n
 
 
-def inverse_filter(blurred, kernel, *, zero_tol=1e-12) -> np.ndarray:
+def inverse_filter(blurred, kernel, *, zero_tol=None) -> np.ndarray:
     r"""Invert a circular convolution by dividing spectra: ``IDFT(G / H)``.
 
     Assumes circular boundaries: the DFT diagonalises the circulant matrix
@@ -159,11 +157,10 @@ def inverse_filter(blurred, kernel, *, zero_tol=1e-12) -> np.ndarray:
         folded onto the grid periodically).
     zero_tol : float, optional
         ``H`` counts as zero where ``|H| <= zero_tol * max|H|``.  The
-        default ``1e-12`` is about a thousand times the roundoff of an FFT
-        in double precision, so it catches the numerical zeros of exact
-        zeros without refusing merely ill-conditioned kernels.  In single
-        precision the roundoff is near ``1e-7 * max|H|``: pass a larger
-        value there.
+        default is ``1e-12`` in double precision, about a thousand times
+        the roundoff of an FFT, so it catches the numerical zeros of exact
+        zeros without refusing merely ill-conditioned kernels; and ``1e-5``
+        in single precision, whose FFT roundoff is near ``1e-7 * max|H|``.
 
     Returns
     -------
@@ -203,14 +200,16 @@ def inverse_filter(blurred, kernel, *, zero_tol=1e-12) -> np.ndarray:
     >>> np.allclose(inverse_filter(convolve(x, k, mode="wrap"), k), x)
     True
     """
+    G, H, grid = _spectra(blurred, kernel)
+    if zero_tol is None:
+        zero_tol = 1e-12 if H.real.dtype == np.float64 else 1e-5
     zero_tol = _nonnegative(zero_tol, "zero_tol")
-    spec = _spectra(blurred, kernel)
-    G, H = spec.G, spec.H
     a = np.abs(H)
     tol = zero_tol * a.max()
-    zeros = _full_count(a <= tol, spec)
+    zeros = _full_count(a <= tol, grid)
+    del a  # temporaries go before the inverse FFT allocates its output
     if zeros:
-        size = int(np.prod(spec.shape))
+        size = int(np.prod(grid.shape))
         raise ValueError(
             f"H has {zeros} zero(s) among its {size} values (|H| <= zero_tol * max|H| = {tol:.3g}); "
             "the inverse filter does not exist: use pseudo_inverse_filter(blurred, kernel, threshold) "
@@ -218,7 +217,8 @@ def inverse_filter(blurred, kernel, *, zero_tol=1e-12) -> np.ndarray:
         )
     with np.errstate(invalid="ignore", over="ignore"):  # _back reports overflow
         G /= H
-    return _back(G, spec)
+    del H
+    return _back(G, grid)
 
 
 def pseudo_inverse_filter(blurred, kernel, threshold) -> PseudoInverseResult:
@@ -283,15 +283,17 @@ def pseudo_inverse_filter(blurred, kernel, threshold) -> PseudoInverseResult:
     (4, (6, 6))
     """
     threshold = _nonnegative(threshold, "threshold")
-    spec = _spectra(blurred, kernel)
-    G, H = spec.G, spec.H
+    G, H, grid = _spectra(blurred, kernel)
     a = np.abs(H)
     drop = a < threshold if threshold > 0 else a == 0
+    del a
+    zeroed = _full_count(drop, grid)
     np.putmask(H, drop, 1)
     np.putmask(G, drop, 0)
     with np.errstate(invalid="ignore", over="ignore"):  # _back reports overflow
         G /= H
-    return PseudoInverseResult(_back(G, spec), _full_count(drop, spec))
+    del H, drop
+    return PseudoInverseResult(_back(G, grid), zeroed)
 
 
 def threshold_for_count(kernel, shape, count, *, rtol=None) -> ThresholdChoice:
@@ -362,7 +364,7 @@ def threshold_for_count(kernel, shape, count, *, rtol=None) -> ThresholdChoice:
         rtol = 1e-9 if np.finfo(k.dtype).bits == 64 else 1e-4
     rtol = _nonnegative(rtol, "rtol")
     s = np.sort(np.abs(psf2otf(k, shape)), axis=None)
-    tol = 0.0
+    tol = rtol * s[-1]
     reachable = np.flatnonzero(np.diff(s, prepend=-np.inf if s[0] > tol else s[0]) > tol)
     reachable = np.append(reachable, size)
     i = int(np.searchsorted(reachable, count))
@@ -383,26 +385,26 @@ def _mirror(a: np.ndarray, axes: tuple) -> np.ndarray:
     return np.roll(np.flip(a, axes), 1, axes)
 
 
-def _nsr(c, spec: _Spectra):
+def _nsr(c, H: np.ndarray, grid: _Grid):
     """`c` as a scalar or an array laid out like ``H`` (validated)."""
     arr = np.asarray(c)
     if arr.dtype.kind not in "iuf":
         raise TypeError(f"c must be a real number or a real array, got dtype {arr.dtype}")
     if arr.ndim == 0:
         return _nonnegative(arr, "c")
-    arr = as_float_array(arr, "c", dtype=spec.H.real.dtype)
+    arr = as_float_array(arr, "c", dtype=H.real.dtype)
     if arr.min() < 0:
         raise ValueError(f"c must be >= 0 everywhere, got a minimum of {float(arr.min())!r}")
-    half = spec.H.shape
-    if arr.shape not in (spec.shape, half):
-        allowed = f"{spec.shape} or the rfftn half {half}" if spec.real else f"{spec.shape}"
+    half = H.shape
+    if arr.shape not in (grid.shape, half):
+        allowed = f"{grid.shape} or the rfftn half {half}" if grid.real else f"{grid.shape}"
         raise ValueError(f"c has shape {arr.shape}; allowed: a scalar, or an array of shape {allowed}")
-    if not spec.real:
+    if not grid.real:
         return arr
     # Real data: c must be even, c[u] == c[-u], as the spectra are Hermitian.
     # Of the half, only the columns that hold their own mirror can break it.
-    full = arr.shape == spec.shape
-    n = spec.shape[-1]
+    full = arr.shape == grid.shape
+    n = grid.shape[-1]
     part = arr if full else arr[..., [0, n // 2] if n % 2 == 0 else [0]]
     axes = tuple(range(arr.ndim if full else arr.ndim - 1))
     if not np.allclose(part, _mirror(part, axes), rtol=1e-6, atol=1e-6 * arr.max()):
@@ -474,9 +476,8 @@ def wiener_filter(blurred, kernel, c) -> np.ndarray:
     >>> np.round(wiener_filter(g, k, 1.0), 12)[0]
     array([0.5, 0.5, 0.5, 0.5])
     """
-    spec = _spectra(blurred, kernel)
-    c = _nsr(c, spec)
-    G, H = spec.G, spec.H
+    G, H, grid = _spectra(blurred, kernel)
+    c = _nsr(c, H, grid)
     denom = np.abs(H)
     denom *= denom
     denom += c
@@ -488,4 +489,5 @@ def wiener_filter(blurred, kernel, c) -> np.ndarray:
     with np.errstate(invalid="ignore", over="ignore"):  # _back reports overflow
         G *= H
         G /= denom
-    return _back(G, spec)
+    del H, denom
+    return _back(G, grid)

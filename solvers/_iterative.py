@@ -113,7 +113,8 @@ def _apply(fn, v, dtype) -> np.ndarray:
 def _check_real(value, name: str, *, positive: bool = False) -> float:
     """A finite real number, >= 0 (or > 0 with `positive`)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r} of type {type(value).__name__}")
+        raise TypeError(
+            f"{name} must be a real number, got {value!r} of type {type(value).__name__}")
     value = float(value)
     bad = value <= 0 if positive else value < 0
     if not math.isfinite(value) or bad:
@@ -252,8 +253,8 @@ class _Start(NamedTuple):
 
 
 def _start(A, b, x0, reg, tol, maxiter) -> tuple[_Start, float, int]:
-    """Check the common arguments and evaluate the start (one product with
-    A^H, plus one with A when `x0` is given)."""
+    """Check the common arguments and evaluate the start: one product with
+    A^H for A^H b, and with `x0` one more with each of A and A^H."""
     op, dtype, b, x = _data(A, b, x0)
     reg = _check_real(reg, "reg")
     tol = _check_real(tol, "tol")
@@ -505,15 +506,24 @@ def gradient_descent(A, b, *, x0=None, reg=0.0, step=None, maxiter=1000, tol=1e-
     :math:`\|A^H b\|_2`), or after `maxiter` iterations (``converged=False``).
     If :math:`A^H b = 0` (e.g. ``b = 0``) the exact minimiser ``x = 0`` is
     returned at once.  Non-finite values stop the solve with
-    ``converged=False``.  A ``KeyboardInterrupt`` (Ctrl-C) during the solve
-    returns the iterate of lowest objective so far with message
-    ``'interrupted'``.
+    ``converged=False``.  A ``KeyboardInterrupt`` (Ctrl-C) during the
+    iterations returns the iterate of lowest objective so far (with the
+    default step, the current one: the objective decreases monotonically)
+    with ``converged=False`` and message ``'interrupted'`` instead of
+    raising.
 
     Cost per iteration: one product with :math:`A` and one with :math:`A^H`;
     the history (objective, :math:`\|A x - b\|`, gradient norm) comes from
     :math:`r = A x - b` and the gradient at no extra cost.  Setup: one
     product with :math:`A^H` for :math:`A^H b` (one more of each with
     `x0`), and the power iteration when the step is estimated.
+
+    Applied to least squares this is the Landweber iteration [1]_.
+
+    References
+    ----------
+    .. [1] L. Landweber, "An iteration formula for Fredholm integral
+       equations of the first kind", Amer. J. Math. 73(3), 615-624 (1951).
 
     Examples
     --------

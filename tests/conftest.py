@@ -1,5 +1,10 @@
 import os
 
+# Single-threaded BLAS: multi-threaded level-1/LAPACK kernels slow down by an
+# order of magnitude when the machine's cores are shared (set before numpy loads).
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
 from hypothesis import HealthCheck, settings
 
 settings.register_profile("default", deadline=None, max_examples=60,

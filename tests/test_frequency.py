@@ -320,6 +320,8 @@ def test_threshold_for_count_horizontal_blur(count):
     assert choice.exact == (count in reachable) == (choice.zeroed == count)
     assert choice.zeroed in reachable and choice.zeroed % 256 == 0
     assert np.abs(reachable - count).min() == abs(choice.zeroed - count)
+    a = np.abs(psf2otf(kernel, (256, 256)))
+    assert np.abs(a - choice.threshold).min() > 1e-6  # in a gap, away from roundoff
     y = np.random.default_rng(7).standard_normal((256, 256))
     assert pseudo_inverse_filter(y, kernel, choice.threshold).zeroed == choice.zeroed
     assert pseudo_inverse_filter(y + 0j, kernel, choice.threshold).zeroed == choice.zeroed
@@ -406,6 +408,17 @@ def test_output_dtype(img_dtype, k_dtype, out):
     if np.dtype(out).kind == "c" and np.dtype(k_dtype).kind == "c":
         k = k * (1 + 1j)
         assert np.abs(inverse_filter(y, k).imag).max() > 0  # a complex result is not cut to its real part
+
+
+@pytest.mark.parametrize("img_dtype", [np.float64, np.complex128])
+def test_single_precision_kernel_computes_in_double_with_double_image(img_dtype):
+    rng = np.random.default_rng(9)
+    y = image(rng, (6, 7), img_dtype)
+    k32 = dominant_kernel(rng, (3, 3), np.float32)
+    A = circulant(k32.astype(np.float64), (6, 7))
+    expected = np.linalg.solve(A, y.ravel()).reshape(6, 7)
+    assert_close(inverse_filter(y, k32), expected, np.float64)
+    assert_close(wiener_filter(y, k32, 0.0), expected, np.float64)
 
 
 def test_pseudo_inverse_result_is_a_named_pair():

@@ -1,0 +1,31 @@
+"""Inner products and norms for solver loops.
+
+They avoid BLAS level-1 calls (``numpy.vdot``, ``numpy.linalg.norm``),
+whose multi-threaded kernels slow down by an order of magnitude when the
+cores are shared with other processes; ``numpy.einsum`` runs single-threaded
+at a steady speed.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = ["inner", "norm"]
+
+
+def inner(a: np.ndarray, b: np.ndarray):
+    """``sum(conj(a) * b)`` over all elements (a Python or numpy scalar)."""
+    a, b = np.ravel(a), np.ravel(b)
+    if np.iscomplexobj(a):
+        a = a.conj()
+    return np.einsum("i,i->", a, b)
+
+
+def norm(a: np.ndarray) -> float:
+    """Euclidean norm of all elements."""
+    a = np.ravel(a)
+    if np.iscomplexobj(a):
+        return math.sqrt(float(np.einsum("i,i->", a.real, a.real) + np.einsum("i,i->", a.imag, a.imag)))
+    return math.sqrt(float(np.einsum("i,i->", a, a)))
