@@ -1,3 +1,430 @@
-"""(being written)"""
+r"""Inverse kernels: an FIR ``g`` with ``f * g`` close to a delayed impulse.
 
-__all__: list[str] = []
+Convention (kernel ``f`` of shape ``m``, inverse ``g`` of shape ``p``, per
+axis): ``A`` is the ``full`` (zero-boundary) convolution matrix of ``f``
+acting on ``g``, the target is the impulse :math:`\delta_d` at delay ``d``
+on the full grid of shape ``m + p - 1`` (default: its centre
+``(m + p - 2) // 2``), and the objective is
+
+.. math:: \tfrac12 \|A g - \delta_d\|^2 + \tfrac12 \lambda \|g\|^2 .
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+import scipy.fft as sfft
+import scipy.signal as ss
+
+from convops import convolution_matrix, convolution_operator
+from convops._validation import check_kernel
+
+from ._direct import least_squares
+from ._iterative import gradient_descent, nesterov
+from ._linalg import inner, norm
+from ._result import HistoryRecorder, SolverResult
+
+__all__ = ["inverse_kernel", "full_convolution_norm_bound", "INVERSE_KERNEL_METHODS"]
+
+#: Methods of :func:`inverse_kernel`.
+INVERSE_KERNEL_METHODS = ("auto", "direct", "gd", "nesterov", "cg")
+
+# 'auto' and 'optimal' use dense factorisations up to these sizes.
+_DIRECT_MAX_UNKNOWNS = 4096
+_DENSE_QR_MAX_ENTRIES = 25_000_000
+
+
+def full_convolution_norm_bound(kernel, *, grid=None) -> float:
+    r"""A proven upper bound on the 2-norm of full convolution with `kernel`.
+
+    Full (zero-boundary) convolution on any support is a section of the
+    convolution on infinite sequences, whose norm is
+    :math:`\sup_\omega |F(\omega)|`.  The supremum is bounded by the
+    maximum on a DFT grid plus the largest change of :math:`|F|` between
+    grid points:
+
+    .. math:: \sup_\omega |F(\omega)| \le \max_k |F(\omega_k)| +
+              \sum_{a} \frac{\pi}{K_a} \sum_j |j_a - c_a|\,|f_j|
+
+    with :math:`K_a` grid points and centre :math:`c_a` on axis ``a``, and
+    by :math:`\|f\|_1` (Young's inequality); the smaller bound is returned.
+
+    Parameters
+    ----------
+    kernel : array_like
+        The kernel ``f``.
+    grid : tuple of int, optional
+        DFT grid; default ``max(32 m, 2**(16 / ndim))`` points per axis.
+
+    Returns
+    -------
+    float
+        ``B`` with ``||f * g||_2 <= B ||g||_2`` for every ``g``.
+
+    Examples
+    --------
+    >>> bound = full_convolution_norm_bound([1.0, 1.0])   # sup |1 + e^{-iw}| = 2
+    >>> 2.0 <= bound < 2.001
+    True
+    """
+    f = check_kernel(kernel)
+    grid = grid or tuple(max(32 * m, int(2 ** (16 / f.ndim))) for m in f.shape)
+    peak = float(np.abs(sfft.fftn(f, s=grid)).max())
+    slack = 0.0
+    for axis, (m, k) in enumerate(zip(f.shape, grid)):
+        offsets = np.abs(np.arange(m) - (m - 1) / 2).reshape([-1 if a == axis else 1 for a in range(f.ndim)])
+        slack += math.pi / k * float((offsets * np.abs(f)).sum())
+    return min(peak + slack, float(np.abs(f).sum()))
+
+
+def _check_size(size, ndim: int) -> tuple[int, ...]:
+    if isinstance(size, (numbers.Integral, np.integer)) and not isinstance(size, bool):
+        size = (int(size),) * ndim
+    try:
+        size = tuple(size)
+    except TypeError:
+        raise TypeError(f"size must be an int or a tuple of ints, got {size!r}") from None
+    if len(size) != ndim:
+        raise ValueError(f"size {size!r} has {len(size)} entries; the kernel has {ndim} dimension(s)")
+    for s in size:
+        if isinstance(s, bool) or not isinstance(s, (numbers.Integral, np.integer)):
+            raise TypeError(f"size entries must be integers, got {s!r} in {size!r}")
+        if s < 1:
+            raise ValueError(f"size entries must be >= 1, got {s!r} in {size!r}")
+    return tuple(int(s) for s in size)
+
+
+def _check_reg(reg) -> float:
+    if isinstance(reg, bool) or not isinstance(reg, numbers.Real) or not math.isfinite(reg) or reg < 0:
+        raise ValueError(f"reg must be a finite number >= 0, got {reg!r}")
+    return float(reg)
+
+
+def _check_delay(delay, full_shape: tuple[int, ...]):
+    """'center', 'optimal', or one index per axis inside the full grid."""
+    if isinstance(delay, str):
+        if delay == "center":
+            return tuple((n - 1) // 2 for n in full_shape)
+        if delay == "optimal":
+            return "optimal"
+        raise ValueError(f"unknown delay {delay!r}; allowed: 'center', 'optimal' or one index per axis")
+    if isinstance(delay, (numbers.Integral, np.integer)) and not isinstance(delay, bool) and len(full_shape) == 1:
+        delay = (delay,)
+    try:
+        delay = tuple(delay)
+    except TypeError:
+        raise TypeError(f"delay must be 'center', 'optimal' or a tuple of ints, got {delay!r}") from None
+    if len(delay) != len(full_shape) or not all(
+            isinstance(d, (numbers.Integral, np.integer)) and not isinstance(d, bool) for d in delay):
+        raise ValueError(f"delay {delay!r} must have {len(full_shape)} integer entries")
+    for axis, (d, n) in enumerate(zip(delay, full_shape)):
+        if not 0 <= d < n:
+            raise ValueError(f"delay {d} on axis {axis} is outside the full grid; allowed 0 <= delay <= {n - 1}")
+    return tuple(int(d) for d in delay)
+
+
+class _Problem:
+    """One inverse-kernel problem: kernel, support, delay, regularisation."""
+
+    def __init__(self, kernel, size, reg):
+        self.f = kernel
+        self.size = size
+        self.reg = reg
+        self.full_shape = tuple(m + p - 1 for m, p in zip(kernel.shape, size))
+        self.dtype = kernel.dtype
+
+    def target(self, delay) -> np.ndarray:
+        delta = np.zeros(self.full_shape, dtype=self.dtype)
+        delta[delay] = 1
+        return delta
+
+    def rhs(self, delay) -> np.ndarray:
+        """A^H delta_d: the conjugate kernel, reversed, placed by the delay."""
+        return ss.correlate(self.target(delay), self.f, mode="valid")
+
+    def residual(self, g, delay) -> np.ndarray:
+        r = ss.convolve(self.f, g, mode="full")
+        r[delay] -= 1
+        return r
+
+    def objective(self, g, residual) -> float:
+        return 0.5 * norm(residual) ** 2 + 0.5 * self.reg * norm(g) ** 2
+
+    def matrix(self):
+        return convolution_matrix(self.f, self.size, boundary="zero", output="full")
+
+
+def _delay_errors(problem: _Problem) -> np.ndarray:
+    r"""Least-squares objective for every delay on the full grid.
+
+    With the thin QR factorisation of :math:`[A; \sqrt\lambda I] = QR`,
+    the best objective for delay ``d`` is :math:`\tfrac12(1 - \|Q_{d,:}\|^2)`:
+    one factorisation serves every delay.
+    """
+    rows, unknowns = math.prod(problem.full_shape), math.prod(problem.size)
+    if (rows + unknowns) * unknowns > _DENSE_QR_MAX_ENTRIES:
+        raise ValueError(
+            f"delay='optimal' factorises a dense {rows + unknowns}x{unknowns} matrix, above the limit of "
+            f"{_DENSE_QR_MAX_ENTRIES:,} entries; give the delay explicitly or use a smaller size"
+        )
+    A = problem.matrix().toarray()
+    if problem.reg:
+        A = np.vstack([A, math.sqrt(problem.reg) * np.eye(unknowns, dtype=A.dtype)])
+    q, _ = np.linalg.qr(A)
+    leverage = np.einsum("ij,ij->i", q[:rows].conj(), q[:rows]).real
+    return (0.5 * np.clip(1.0 - leverage, 0.0, None)).reshape(problem.full_shape)
+
+
+class _NormalEquations:
+    r"""(A^H A + reg I) g by FFT and its T. Chan circulant preconditioner.
+
+    ``A^H A`` is block Toeplitz: ``(A^H A g)[i] = sum_j R[i - j] g[j]`` with
+    ``R`` the autocorrelation of ``f``.  On a grid of ``P >= p + m - 1``
+    points per axis the circular convolution with ``R`` has no wrap-around
+    on the support, and its spectrum is ``|F_P|^2``.  The preconditioner
+    is T. Chan's optimal circulant approximation of the Toeplitz matrix of
+    the same size ``P`` (weights ``(P - |k|) / P``), applied to ``g``
+    zero-padded to ``P`` and cropped back: ``E^T C^{-1} E`` is Hermitian
+    positive definite for any positive ``C``.
+    """
+
+    def __init__(self, problem: _Problem):
+        f = problem.f
+        self.real = not np.iscomplexobj(f)
+        self.reg = problem.reg
+        self.grid = tuple(sfft.next_fast_len(p + m - 1, real=self.real) for p, m in zip(problem.size, f.shape))
+        self.crop = tuple(slice(0, p) for p in problem.size)
+        spectrum = self._fft(f)
+        self.gram = (spectrum.real ** 2 + spectrum.imag ** 2).astype(np.real(f).dtype)
+        autocorrelation = ss.correlate(f, f, mode="full")  # lag k at index k + m - 1
+        weights = np.ones(autocorrelation.shape)
+        positions = []
+        for axis, (m, n) in enumerate(zip(f.shape, self.grid)):
+            lags = np.arange(-(m - 1), m)
+            shape = [-1 if a == axis else 1 for a in range(f.ndim)]
+            weights = weights * np.clip((n - np.abs(lags)) / n, 0.0, None).reshape(shape)
+            positions.append(np.mod(lags, n))
+        circulant = np.zeros(self.grid, dtype=autocorrelation.dtype)
+        np.add.at(circulant, np.ix_(*positions), weights * autocorrelation)
+        eig = self._fft(circulant).real + self.reg
+        self.precond = np.maximum(eig, 1e-12 * eig.max()).astype(self.gram.dtype)
+
+    def _fft(self, a):
+        return sfft.rfftn(a, s=self.grid) if self.real else sfft.fftn(a, s=self.grid)
+
+    def _ifft(self, a):
+        axes = tuple(range(a.ndim))
+        return sfft.irfftn(a, s=self.grid, axes=axes) if self.real else sfft.ifftn(a, s=self.grid, axes=axes)
+
+    def apply(self, g):
+        spectrum = self._fft(g)
+        spectrum *= self.gram
+        out = self._ifft(spectrum)[self.crop]
+        return out + self.reg * g if self.reg else np.ascontiguousarray(out)
+
+    def solve_preconditioner(self, r):
+        spectrum = self._fft(r)
+        spectrum /= self.precond
+        return np.ascontiguousarray(self._ifft(spectrum)[self.crop])
+
+
+def _pcg(problem: _Problem, delay, *, tol, maxiter, callback, progress):
+    """Preconditioned CG on the normal equations; returns a SolverResult."""
+    from tqdm.auto import tqdm
+
+    normal = _NormalEquations(problem)
+    b = problem.rhs(delay)
+    b_norm = norm(b)
+    threshold = tol * b_norm
+    recorder = HistoryRecorder()
+    x = np.zeros(problem.size, dtype=b.dtype)
+    r = b.copy()
+
+    def record(x, r):
+        # 0.5||Ax - delta||^2 + 0.5 reg||x||^2 = 0.5 - 0.5 Re<x, b + r> since T x = b - r.
+        objective = max(0.5 - 0.5 * float(np.real(inner(x, b + r))), 0.0)
+        data_term = max(2 * objective - problem.reg * norm(x) ** 2, 0.0)
+        recorder.record(objective=objective, residual_norm=math.sqrt(data_term), gradient_norm=norm(r))
+
+    record(x, r)
+    z = normal.solve_preconditioner(r)
+    d = z.copy()
+    rz = float(np.real(inner(r, z)))
+    message, converged, k = f"reached maxiter = {maxiter}", False, 0
+    bar = tqdm(total=maxiter, desc="inverse kernel (cg)", disable=not progress, leave=False)
+    try:
+        while k < maxiter:
+            if norm(r) <= threshold:
+                # Confirm with the true residual: the recursive one drifts.
+                r = b - normal.apply(x)
+                if norm(r) <= threshold:
+                    converged, message = True, "converged: ||A^H(delta - A g) - reg g|| <= tol ||A^H delta||"
+                    break
+                z = normal.solve_preconditioner(r)
+                d, rz = z.copy(), float(np.real(inner(r, z)))
+            td = normal.apply(d)
+            alpha = rz / float(np.real(inner(d, td)))
+            x += alpha * d
+            r -= alpha * td
+            k += 1
+            record(x, r)
+            bar.update()
+            if callback is not None and callback(x, k):
+                message = "stopped by callback"
+                break
+            z = normal.solve_preconditioner(r)
+            rz_next = float(np.real(inner(r, z)))
+            d *= rz_next / rz
+            d += z
+            rz = rz_next
+    except KeyboardInterrupt:
+        message = "interrupted"
+    finally:
+        bar.close()
+    return x, k, converged, recorder.history(), message
+
+
+def inverse_kernel(kernel, size, *, method="auto", delay="center", reg=0.0, tol=None, maxiter=None,
+                   step=None, callback=None, progress=False) -> SolverResult:
+    r"""Least-squares FIR inverse of a kernel: ``g`` with ``f * g`` close to ``delta_d``.
+
+    Minimises :math:`\tfrac12\|f * g - \delta_d\|_2^2 + \tfrac12\lambda\|g\|_2^2`
+    over ``g`` of shape `size`, with full (zero-boundary) convolution.  An
+    FIR kernel has no FIR inverse (its inverse is IIR), so the residual is
+    never zero; it falls geometrically with the size when the kernel's
+    transfer function has no zeros on the unit circle (torus), and only
+    slowly when it has.
+
+    Parameters
+    ----------
+    kernel : array_like, shape (m,) or (m, n) or N-D
+        The kernel ``f`` (not all zeros).
+    size : int or tuple of int
+        Shape ``(p, q)`` of the inverse (an int is used on every axis).
+    method : {'auto', 'direct', 'gd', 'nesterov', 'cg'}, optional
+        ``'direct'``: sparse (or, when small, dense) least squares on the
+        full convolution matrix (the pseudo-inverse solution).
+        ``'gd'``: gradient descent whose gradient is the correlation of
+        ``f`` with the residual (``'valid'``), i.e. ``A^H (A g - delta)``,
+        applied by :func:`convops.convolution_operator` (direct or FFT).
+        ``'nesterov'``: accelerated gradient with restart.
+        ``'cg'``: conjugate gradients on the normal equations, whose matrix
+        ``A^H A`` is block Toeplitz and applied by FFT, preconditioned by
+        T. Chan's circulant approximation.  ``'auto'``: ``'direct'`` up to
+        4096 unknowns, else ``'cg'``.
+    delay : 'center', 'optimal' or tuple of int, optional
+        Position ``d`` of the impulse on the full grid (shape ``m + p - 1``).
+        ``'center'`` is ``(m + p - 2) // 2`` per axis.  ``'optimal'``
+        evaluates every delay from one QR factorisation of the full matrix
+        (the optimum-lag spiking filter) and solves for the best; the errors
+        of all delays are in ``info['errors_by_delay']``.
+    reg : float, optional
+        Tikhonov weight :math:`\lambda \ge 0`.
+    tol : float, optional
+        Iterative methods stop when
+        :math:`\|A^H(\delta_d - A g) - \lambda g\|_2 \le tol\,\|A^H \delta_d\|_2`
+        (default ``1e-10``; ``1e-5`` for single-precision kernels).
+    maxiter : int, optional
+        Iteration limit (default: 10 000 for ``'gd'``/``'nesterov'``,
+        ``max(200, 10 * sqrt(p q))`` for ``'cg'``).
+    step : float, optional
+        Fixed step for ``'gd'``/``'nesterov'`` (e.g. 5e-5); default ``1/L``
+        with ``L`` from :func:`full_convolution_norm_bound` (proven).
+    callback : callable, optional
+        ``callback(g, k)`` after each iteration; returning True stops.
+    progress : bool, optional
+        Show a progress bar.
+
+    Returns
+    -------
+    SolverResult
+        ``solution`` is ``g`` (shape `size`); ``residual`` is
+        ``f * g - delta_d`` on the full grid; ``objective`` the objective;
+        ``info`` holds ``delay``, ``method``, ``error_norm``
+        (:math:`\|f * g - \delta_d\|_2`) and, for ``delay='optimal'``,
+        ``errors_by_delay`` (the best objective of every delay).  A run that
+        stops at `maxiter` is reported by ``converged=False``.
+
+    Raises
+    ------
+    ValueError
+        All-zero or non-finite kernel, size < 1, negative `reg`, a delay
+        outside the full grid, an unknown method, or ``'optimal'`` on a
+        problem too large for a dense factorisation.
+    TypeError
+        Non-integer size or delay.
+
+    Notes
+    -----
+    The gradient of the objective is the correlation
+    :math:`f \star (f * g - \delta_d) + \lambda g` (``'valid'``), the
+    adjoint of full convolution applied to the residual.  ``'cg'`` applies
+    ``A^H A`` as one convolution with the autocorrelation of ``f`` by FFT
+    on a grid of ``p + m - 1`` points per axis, so every iteration costs
+    two FFT pairs and no matrix is formed.
+
+    References
+    ----------
+    .. [1] E. A. Robinson and S. Treitel, *Geophysical Signal Analysis*,
+       1980 (optimum-lag spiking filters).
+    .. [2] T. F. Chan, "An optimal circulant preconditioner for Toeplitz
+       systems", SIAM J. Sci. Stat. Comput. 9(4), 1988.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvers import inverse_kernel
+    >>> f = np.array([[0.0, 0.1, 0.0], [0.1, 1.0, 0.1], [0.0, 0.1, 0.0]])
+    >>> result = inverse_kernel(f, (9, 9))
+    >>> result.solution.shape, result.residual.shape, result.info["delay"]
+    ((9, 9), (11, 11), (5, 5))
+    >>> result.info["error_norm"] < 1e-3
+    True
+    """
+    f = check_kernel(kernel)
+    if not np.any(f):
+        raise ValueError("kernel is all zeros: it has no inverse")
+    size = _check_size(size, f.ndim)
+    reg = _check_reg(reg)
+    if method not in INVERSE_KERNEL_METHODS:
+        raise ValueError(f"unknown method {method!r}; allowed: {', '.join(map(repr, INVERSE_KERNEL_METHODS))}")
+    problem = _Problem(f, size, reg)
+    delay = _check_delay(delay, problem.full_shape)
+    if tol is None:
+        tol = 1e-10 if np.finfo(f.dtype).bits == 64 else 1e-5
+    if method == "auto":
+        method = "direct" if math.prod(size) <= _DIRECT_MAX_UNKNOWNS else "cg"
+    info = {"method": method}
+    if delay == "optimal":
+        errors = _delay_errors(problem)
+        delay = tuple(int(i) for i in np.unravel_index(np.argmin(errors), errors.shape))
+        info["errors_by_delay"] = errors
+    info["delay"] = delay
+
+    if method == "direct":
+        solved = least_squares(problem.matrix(), problem.target(delay).ravel(), reg=reg)
+        g, iterations, converged, history, message = (solved.solution.reshape(size), 0, True,
+                                                      solved.history, solved.message)
+    elif method == "cg":
+        maxiter = max(200, int(10 * math.sqrt(math.prod(size)))) if maxiter is None else maxiter
+        g, iterations, converged, history, message = _pcg(problem, delay, tol=tol, maxiter=maxiter,
+                                                          callback=callback, progress=progress)
+    else:
+        solver = gradient_descent if method == "gd" else nesterov
+        op = convolution_operator(f, size, boundary="zero", output="full")
+        wrapped = None if callback is None else (lambda x, k: callback(x.reshape(size), k))
+        solved = solver(op, problem.target(delay).ravel(), reg=reg, step=step, tol=tol,
+                        maxiter=10_000 if maxiter is None else maxiter,
+                        lipschitz=None if step is not None else full_convolution_norm_bound(f),
+                        callback=wrapped, progress=progress)
+        g, iterations, converged, history, message = (solved.solution.reshape(size), solved.iterations,
+                                                      solved.converged, solved.history, solved.message)
+        info.update({k: v for k, v in solved.info.items() if k in ("step", "lipschitz", "restarts")})
+
+    residual = problem.residual(g, delay)
+    info["error_norm"] = norm(residual)
+    return SolverResult(solution=g, iterations=iterations, converged=converged, history=history,
+                        objective=problem.objective(g, residual), residual=residual, message=message, info=info)
+
