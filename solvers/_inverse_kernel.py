@@ -157,11 +157,17 @@ class _Problem:
 
 
 def _delay_errors(problem: _Problem) -> np.ndarray:
-    r"""Least-squares objective for every delay on the full grid.
+    r"""Error :math:`\|f * g_d - \delta_d\|_2` of the solution for every delay.
 
-    With the thin QR factorisation of :math:`[A; \sqrt\lambda I] = QR`,
-    the best objective for delay ``d`` is :math:`\tfrac12(1 - \|Q_{d,:}\|^2)`:
-    one factorisation serves every delay.
+    With the thin QR factorisation :math:`[A; \sqrt\lambda I] = QR` and
+    :math:`Q_A` the first rows of :math:`Q`, the solution for delay ``d`` is
+    :math:`g_d = R^{-1} Q_A^H e_d`, so :math:`A g_d = Q_A q_d` with
+    :math:`q_d = Q_A^H e_d` and
+
+    .. math:: \|A g_d - e_d\|^2 = 1 - 2\|q_d\|^2 + q_d^H (Q_A^H Q_A) q_d
+
+    (:math:`1 - \|q_d\|^2` when :math:`\lambda = 0`): one factorisation
+    serves every delay.
     """
     rows, unknowns = math.prod(problem.full_shape), math.prod(problem.size)
     if (rows + unknowns) * unknowns > _DENSE_QR_MAX_ENTRIES:
@@ -172,9 +178,13 @@ def _delay_errors(problem: _Problem) -> np.ndarray:
     A = problem.matrix().toarray()
     if problem.reg:
         A = np.vstack([A, math.sqrt(problem.reg) * np.eye(unknowns, dtype=A.dtype)])
-    q, _ = np.linalg.qr(A)
-    leverage = np.einsum("ij,ij->i", q[:rows].conj(), q[:rows]).real
-    return (0.5 * np.clip(1.0 - leverage, 0.0, None)).reshape(problem.full_shape)
+    q = np.linalg.qr(A)[0][:rows]
+    leverage = np.einsum("ij,ij->i", q.conj(), q).real
+    if problem.reg:
+        squared = 1.0 - 2.0 * leverage + np.einsum("ij,ij->i", (q @ (q.conj().T @ q)).conj(), q).real
+    else:
+        squared = 1.0 - leverage
+    return np.sqrt(np.clip(squared, 0.0, None)).reshape(problem.full_shape)
 
 
 class _NormalEquations:
@@ -318,8 +328,9 @@ def inverse_kernel(kernel, size, *, method="auto", delay="center", reg=0.0, tol=
         Position ``d`` of the impulse on the full grid (shape ``m + p - 1``).
         ``'center'`` is ``(m + p - 2) // 2`` per axis.  ``'optimal'``
         evaluates every delay from one QR factorisation of the full matrix
-        (the optimum-lag spiking filter) and solves for the best; the errors
-        of all delays are in ``info['errors_by_delay']``.
+        (the optimum-lag spiking filter) and solves for the one with the
+        smallest error :math:`\|f * g_d - \delta_d\|_2`; the errors of all
+        delays are in ``info['errors_by_delay']``.
     reg : float, optional
         Tikhonov weight :math:`\lambda \ge 0`.
     tol : float, optional
@@ -344,7 +355,7 @@ def inverse_kernel(kernel, size, *, method="auto", delay="center", reg=0.0, tol=
         ``f * g - delta_d`` on the full grid; ``objective`` the objective;
         ``info`` holds ``delay``, ``method``, ``error_norm``
         (:math:`\|f * g - \delta_d\|_2`) and, for ``delay='optimal'``,
-        ``errors_by_delay`` (the best objective of every delay).  A run that
+        ``errors_by_delay`` (that error for the solution of every delay).  A run that
         stops at `maxiter` is reported by ``converged=False``.
 
     Raises

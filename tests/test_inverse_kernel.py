@@ -115,12 +115,16 @@ def test_optimal_delay_from_one_factorisation():
     result = inverse_kernel(f, size, delay="optimal", reg=0.01)
     errors = result.info["errors_by_delay"]
     assert errors.shape == (7, 6)
-    # Each delay's error is the best objective for that delay.
+    # Each delay's entry is the error of that delay's regularised solution.
     for delay in [(0, 0), (3, 2), (6, 5), result.info["delay"]]:
         direct = inverse_kernel(f, size, method="direct", delay=delay, reg=0.01)
-        assert errors[delay] == pytest.approx(direct.objective, rel=1e-9, abs=1e-14)
-    assert result.objective == pytest.approx(errors.min(), rel=1e-9)
-    assert result.objective <= inverse_kernel(f, size, reg=0.01).objective
+        assert errors[delay] == pytest.approx(direct.info["error_norm"], rel=1e-9, abs=1e-14)
+    assert result.info["error_norm"] == pytest.approx(errors.min(), rel=1e-9)
+    assert result.info["error_norm"] <= inverse_kernel(f, size, reg=0.01).info["error_norm"]
+    unregularised = inverse_kernel(f, size, delay="optimal")
+    for delay in [(0, 0), (4, 1)]:
+        direct = inverse_kernel(f, size, method="direct", delay=delay)
+        assert unregularised.info["errors_by_delay"][delay] == pytest.approx(direct.info["error_norm"], rel=1e-9)
 
 
 def test_fixed_step_of_the_text_is_used_as_is():
@@ -188,3 +192,23 @@ def test_cg_equals_direct_on_random_shapes(m, n, p, q, seed):
     cg = inverse_kernel(f, (p, q), method="cg", reg=1e-3, tol=1e-12, maxiter=10_000)
     assert cg.converged
     np.testing.assert_allclose(cg.solution, direct.solution, atol=1e-8 * max(1, np.abs(direct.solution).max()))
+
+
+@pytest.mark.parametrize("h, length, delay", [([1.0, -0.5], 8, 0), ([0.5, 1.0, 0.2], 11, 6), ([1.0, 1.0], 9, "center")],
+                         ids=["min-phase", "mixed", "unit-circle"])
+@pytest.mark.parametrize("reg", [0.0, 0.1])
+def test_one_dimensional_inverse_kernel_equals_fir_least_squares(h, length, delay, reg):
+    from solvers import fir_inverse
+
+    fir = fir_inverse(h, length, delay=delay, method="ls", reg=reg)
+    for method in ("direct", "cg"):
+        ik = inverse_kernel(h, length, delay=delay if delay == "center" else (delay,), method=method, reg=reg,
+                            tol=1e-13)
+        assert ik.info["delay"] == (fir.info["delay"],)
+        np.testing.assert_allclose(ik.solution, fir.solution, atol=1e-9)
+        assert ik.objective == pytest.approx(fir.objective, rel=1e-9, abs=1e-15)
+    optimal_fir = fir_inverse(h, length, delay="optimal", method="ls", reg=reg)
+    optimal_ik = inverse_kernel(h, length, delay="optimal", reg=reg)
+    # [1, 1] has the same error at every delay: the tie may break either way.
+    assert optimal_ik.info["error_norm"] == pytest.approx(optimal_fir.info["error_norm"], rel=1e-9)
+    np.testing.assert_allclose(optimal_ik.info["errors_by_delay"], optimal_fir.info["errors_by_delay"], atol=1e-12)
