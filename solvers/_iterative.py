@@ -35,6 +35,7 @@ from tqdm.auto import tqdm
 from convops import float_dtype
 from convops._validation import as_float_array
 
+from ._linalg import inner, norm
 from ._result import HistoryRecorder, SolverResult
 
 __all__ = ["as_operator", "operator_norm", "gradient_descent", "nesterov", "cgls"]
@@ -205,11 +206,11 @@ def operator_norm(A, *, maxiter=100, tol=1e-6, rng=None) -> float:
     v = gen.standard_normal(op.shape[1])
     if dtype.kind == "c":
         v = v + 1j * gen.standard_normal(op.shape[1])
-    v = (v / np.linalg.norm(v)).astype(dtype)
+    v = (v / norm(v)).astype(dtype)
     estimate = 0.0
     for _ in range(maxiter):
         u = _apply(op.rmatvec, _apply(op.matvec, v, dtype), dtype)
-        norm_u = float(np.linalg.norm(u))
+        norm_u = float(norm(u))
         if norm_u == 0.0:
             return 0.0
         previous, estimate = estimate, math.sqrt(norm_u)
@@ -230,13 +231,14 @@ class _Iterate(NamedTuple):
     gradient_norm: float
 
 
-def _iterate(x, r, g, reg) -> _Iterate:
-    """Bookkeeping from ``x``, ``r = A x - b`` and the gradient ``g``."""
-    rnorm = float(np.linalg.norm(r))
+def _iterate(x, r, g, reg, gnorm=None) -> _Iterate:
+    """Bookkeeping from ``x``, ``r = A x - b`` and the gradient ``g`` (whose
+    norm the caller may already know)."""
+    rnorm = float(norm(r))
     objective = 0.5 * rnorm**2
     if reg:
-        objective += 0.5 * reg * float(np.linalg.norm(x)) ** 2
-    return _Iterate(x, r, objective, rnorm, float(np.linalg.norm(g)))
+        objective += 0.5 * reg * float(norm(x)) ** 2
+    return _Iterate(x, r, objective, rnorm, float(norm(g)) if gnorm is None else gnorm)
 
 
 class _Start(NamedTuple):
@@ -265,7 +267,7 @@ def _start(A, b, x0, reg, tol, maxiter) -> tuple[_Start, float, int]:
     else:
         r = _apply(op.matvec, x, dtype) - b
         g = _apply(op.rmatvec, r, dtype) + reg * x
-    return _Start(op, dtype, b, reg, float(np.linalg.norm(atb)), x, r, g), tol, maxiter
+    return _Start(op, dtype, b, reg, float(norm(atb)), x, r, g), tol, maxiter
 
 
 def _zero_solution(s: _Start, info) -> SolverResult:
@@ -357,16 +359,16 @@ def _step_size(s: _Start, step, lipschitz) -> dict:
         step = _check_real(step, "step", positive=True)
         return {"step": step, "operator_norm": None, "lipschitz": None}
     if lipschitz is not None:
-        norm = _check_real(lipschitz, "lipschitz", positive=True)
-        lip = norm**2 + s.reg
+        a_norm = _check_real(lipschitz, "lipschitz", positive=True)
+        lip = a_norm**2 + s.reg
     elif s.atb_norm == 0.0:
         return {"step": None, "operator_norm": None, "lipschitz": None}
     else:
-        norm = operator_norm(s.op, rng=_STEP_SEED)
-        lip = STEP_SAFETY * (norm**2 + s.reg)
+        a_norm = operator_norm(s.op, rng=_STEP_SEED)
+        lip = STEP_SAFETY * (a_norm**2 + s.reg)
     if lip == 0.0:  # A = 0 and reg = 0: any step gives the exact answer
         lip = 1.0
-    return {"step": 1.0 / lip, "operator_norm": norm, "lipschitz": lip}
+    return {"step": 1.0 / lip, "operator_norm": a_norm, "lipschitz": lip}
 
 
 def _residual_and_gradient(s: _Start, x):
@@ -398,7 +400,7 @@ def _nesterov_iterates(s: _Start, step, restart, info) -> Iterator[_Iterate]:
         y = x + beta * (x - x_prev)
         g_y = g + beta * (g - g_prev)
         x_next = y - step * g_y
-        if restart and np.vdot(g_y, x_next - x).real > 0:
+        if restart and float(np.real(inner(g_y, x_next - x))) > 0:
             t_next = 1.0
             info["restarts"] += 1
         r, g_next = _residual_and_gradient(s, x_next)
@@ -407,22 +409,29 @@ def _nesterov_iterates(s: _Start, step, restart, info) -> Iterator[_Iterate]:
 
 
 def _cgls_iterates(s: _Start) -> Iterator[_Iterate]:
-    x, r, g = s.x, s.r, s.g
+    # CGLS's objective never increases, so the best iterate is the last one:
+    # x, r and p are updated in place (fewer large temporaries), on copies
+    # of the start so that the caller's x0 is left alone.
+    x, r, g = s.x.copy(), s.r.copy(), s.g
     p = -g
-    gamma = float(np.linalg.norm(g)) ** 2
-    yield _iterate(x, r, g, s.reg)
+    gamma = float(norm(g)) ** 2
+    yield _iterate(x, r, g, s.reg, math.sqrt(gamma))
     while True:
         q = _apply(s.op.matvec, p, s.dtype)
-        delta = float(np.linalg.norm(q)) ** 2 + s.reg * float(np.linalg.norm(p)) ** 2
+        delta = float(norm(q)) ** 2 + (s.reg * float(norm(p)) ** 2 if s.reg else 0.0)
         if not delta > 0.0:
             return
         alpha = gamma / delta
-        x = x + alpha * p
-        r = r + alpha * q
-        g = _apply(s.op.rmatvec, r, s.dtype) + s.reg * x
-        gamma, gamma_prev = float(np.linalg.norm(g)) ** 2, gamma
-        p = (gamma / gamma_prev) * p - g
-        yield _iterate(x, r, g, s.reg)
+        x += alpha * p
+        r += alpha * q
+        del q
+        g = _apply(s.op.rmatvec, r, s.dtype)
+        if s.reg:
+            g += s.reg * x
+        gamma, gamma_prev = float(norm(g)) ** 2, gamma
+        p *= gamma / gamma_prev
+        p -= g
+        yield _iterate(x, r, g, s.reg, math.sqrt(gamma))
 
 
 _COMMON_PARAMETERS = r"""
