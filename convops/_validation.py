@@ -10,11 +10,13 @@ supported types (float32 with complex128 gives complex128).
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
 
-__all__ = ["float_dtype", "as_float_array", "check_kernel", "check_shape", "check_origin"]
+__all__ = ["float_dtype", "as_float_array", "check_kernel", "check_shape", "check_origin", "check_real",
+           "check_int", "ints_per_axis"]
 
 
 def _one_float_dtype(dtype) -> np.dtype:
@@ -152,6 +154,67 @@ def check_shape(shape, *, name: str = "shape") -> tuple[int, ...]:
     return tuple(out)
 
 
+def _is_int(value) -> bool:
+    return isinstance(value, (numbers.Integral, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def check_real(value, name: str, *, low: float = 0.0, high: float = math.inf, low_open: bool = False) -> float:
+    """A finite real number in ``[low, high]`` (``(low, high]`` with `low_open`).
+
+    Raises
+    ------
+    TypeError
+        Not a real number (booleans and strings are refused; numpy scalars
+        and 0-d arrays are accepted).
+    ValueError
+        Non-finite or out of range; the message gives the allowed range.
+    """
+    if isinstance(value, (bool, np.bool_)) or np.ndim(value) != 0 or np.asarray(value).dtype.kind not in "iuf":
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    value = float(value)
+    too_low = value <= low if low_open else value < low
+    if not math.isfinite(value) or too_low or value > high:
+        if high == math.inf:
+            rule = f"{'>' if low_open else '>='} {low:g}"
+            raise ValueError(f"{name} must be a finite number {rule}, got {value!r}")
+        raise ValueError(f"{name} must lie in {'(' if low_open else '['}{low:g}, {high:g}], got {value!r}")
+    return value
+
+
+def check_int(value, name: str, *, minimum: int | None = None) -> int:
+    """An integer (not a bool or a float), at least `minimum` when given."""
+    if not _is_int(value):
+        rule = "" if minimum is None else f" >= {minimum}"
+        raise TypeError(f"{name} must be an integer{rule}, got {value!r}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def ints_per_axis(value, ndim: int, name: str) -> tuple[int, ...]:
+    """One integer per axis: an int is repeated, a sequence must have `ndim` ints.
+
+    Raises
+    ------
+    TypeError
+        Not an int or a sequence of ints.
+    ValueError
+        A sequence with the wrong number of entries.
+    """
+    if _is_int(value):
+        return (int(value),) * ndim
+    try:
+        items = tuple(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an int or a sequence of ints, got {value!r}") from None
+    if len(items) != ndim:
+        raise ValueError(f"{name} {value!r} has {len(items)} entries; the kernel has {ndim} dimension(s)")
+    for item in items:
+        if not _is_int(item):
+            raise TypeError(f"{name} entries must be integers, got {item!r} in {value!r}")
+    return tuple(int(i) for i in items)
+
+
 def check_origin(origin, kernel_shape: tuple[int, ...], output: str) -> tuple[int, ...]:
     """Validate an origin (scipy.ndimage's meaning) for each axis.
 
@@ -167,20 +230,7 @@ def check_origin(origin, kernel_shape: tuple[int, ...], output: str) -> tuple[in
         Wrong number of entries, out of range, or non-zero with an output
         other than ``'same'``.
     """
-    ndim = len(kernel_shape)
-    if isinstance(origin, (numbers.Integral, np.integer)) and not isinstance(origin, bool):
-        origins = (int(origin),) * ndim
-    else:
-        try:
-            origins = tuple(origin)
-        except TypeError:
-            raise TypeError(f"origin must be an int or a sequence of ints, got {origin!r}") from None
-        if len(origins) != ndim:
-            raise ValueError(f"origin {origin!r} has {len(origins)} entries; the kernel has {ndim} dimension(s)")
-        for o in origins:
-            if isinstance(o, bool) or not isinstance(o, (numbers.Integral, np.integer)):
-                raise TypeError(f"origin entries must be integers, got {o!r} in {origin!r}")
-        origins = tuple(int(o) for o in origins)
+    origins = ints_per_axis(origin, len(kernel_shape), "origin")
     for axis, (o, m) in enumerate(zip(origins, kernel_shape)):
         lo, hi = -(m // 2), (m - 1) // 2
         if not lo <= o <= hi:

@@ -8,7 +8,9 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as sla
 
-from ._iterative import _apply, _check_real, _data, _iterate
+from convops._validation import check_real
+
+from ._iterative import _apply, _data, _iterate
 from ._result import HistoryRecorder, SolverResult
 
 __all__ = ["least_squares"]
@@ -131,7 +133,7 @@ def least_squares(A, b, *, reg=0.0, method="auto") -> SolverResult:
     """
     rec = HistoryRecorder()
     op, dtype, b_vec, _ = _data(A, b)
-    reg = _check_real(reg, "reg")
+    reg = check_real(reg, "reg")
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; allowed: {', '.join(map(repr, METHODS))}")
     if method == "auto":

@@ -32,7 +32,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from scipy.special import gammaln
 
 from convops import float_dtype
-from convops._validation import as_float_array, check_kernel
+from convops._validation import as_float_array, check_int, check_kernel, check_real
 
 from ._result import History, HistoryRecorder, SolverResult
 
@@ -71,26 +71,6 @@ def _check_h(h, name: str = "h") -> np.ndarray:
     if not np.any(k):
         raise ValueError(f"{name} is all zeros (length {k.size}); it has no inverse")
     return k
-
-
-def _check_int(value, name: str, *, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
-        raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def _check_real(value, name: str, *, low: float, high: float = math.inf,
-                low_open: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r}")
-    value = float(value)
-    too_low = value <= low if low_open else value < low
-    if not math.isfinite(value) or too_low or value > high:
-        bracket = "(" if low_open else "["
-        raise ValueError(f"{name} must lie in {bracket}{low:g}, {high:g}], got {value!r}")
-    return value
 
 
 def _check_delay(delay, m: int, p: int) -> int | str:
@@ -284,8 +264,8 @@ class IIRInverse:
         >>> iir_inverse([1.0, -0.5]).impulse_response(-1, 4)
         array([0.   , 1.   , 0.5  , 0.25 , 0.125])
         """
-        start = _check_int_any(start, "start")
-        stop = _check_int_any(stop, "stop")
+        start = check_int(start, "start")
+        stop = check_int(stop, "stop")
         if stop <= start:
             raise ValueError(f"stop must exceed start, got start={start}, stop={stop}")
         out = self._convolve(np.ones(1), start, stop - start)
@@ -348,12 +328,6 @@ class IIRInverse:
         if self._anticausal is not None:
             buf = ss.sosfilt(self._anticausal, buf[::-1])[::-1]
         return self._scale * buf[first + shift - lo: hi - lo]
-
-
-def _check_int_any(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
-    return int(value)
 
 
 def _format_zero(z: complex) -> str:
@@ -434,7 +408,7 @@ def iir_inverse(h, *, tol: float = DEFAULT_TOL) -> IIRInverse:
     ValueError: no stable inverse: h has a zero at z = -1 at distance 0 from the unit circle (tol = 1e-06; |H| = 0 at the nearest point of the circle), so 1/H(z) has a pole on the circle
     """
     h = _check_h(h)
-    tol = _check_real(tol, "tol", low=0.0)
+    tol = check_real(tol, "tol", low=0.0)
     c, delay = _trim(h)
     zeros = np.roots(c).astype(np.complex128)
     offender = _circle_offender(c, zeros, tol)
@@ -612,14 +586,14 @@ def _method_options(method: str, given: dict) -> dict:
                          f"which takes {FIR_METHODS[method] or 'no options'}")
     opts = {k: given[k] for k in FIR_METHODS[method]}
     checks = {
-        "reg": lambda v: _check_real(0.0 if v is None else v, "reg", low=0.0),
-        "tol": lambda v: _check_real(DEFAULT_TOL if v is None else v, "tol", low=0.0),
-        "mu": lambda v: _check_real(0.1 if v is None else v, "mu", low=0.0, high=2.0,
+        "reg": lambda v: check_real(0.0 if v is None else v, "reg", low=0.0),
+        "tol": lambda v: check_real(DEFAULT_TOL if v is None else v, "tol", low=0.0),
+        "mu": lambda v: check_real(0.1 if v is None else v, "mu", low=0.0, high=2.0,
                                     low_open=True),
-        "n_samples": lambda v: _check_int(50_000 if v is None else v, "n_samples", minimum=1),
+        "n_samples": lambda v: check_int(50_000 if v is None else v, "n_samples", minimum=1),
         "rng": lambda v: v,
-        "block": lambda v: None if v is None else _check_int(v, "block", minimum=1),
-        "rtol": lambda v: _check_real(0.1 if v is None else v, "rtol", low=0.0),
+        "block": lambda v: None if v is None else check_int(v, "block", minimum=1),
+        "rtol": lambda v: check_real(0.1 if v is None else v, "rtol", low=0.0),
     }
     opts = {k: checks[k](v) for k, v in opts.items()}
     if method == "lms" and opts["block"] is None:
@@ -773,7 +747,7 @@ def fir_inverse(h, length, *, delay=0, method="ls", reg=None, tol=None, mu=None,
     8
     """
     h = _check_h(h)
-    p = _check_int(length, "length", minimum=1)
+    p = check_int(length, "length", minimum=1)
     opts = _method_options(method, dict(reg=reg, tol=tol, mu=mu, n_samples=n_samples,
                                         rng=rng, block=block, rtol=rtol))
     d = _check_delay(delay, h.size, p)

@@ -24,7 +24,7 @@ import numpy as np
 import scipy.fft as sfft
 
 from convops import float_dtype, psf2otf
-from convops._validation import as_float_array, check_kernel, check_shape
+from convops._validation import as_float_array, check_kernel, check_real, check_shape
 
 __all__ = [
     "PseudoInverseResult",
@@ -70,16 +70,6 @@ class ThresholdChoice(NamedTuple):
     zeroed: int
     requested: int
     exact: bool
-
-
-def _nonnegative(value, name: str) -> float:
-    """A finite real number >= 0, or a TypeError/ValueError naming it."""
-    if np.ndim(value) != 0 or np.asarray(value).dtype.kind not in "iuf":  # also refuses bools
-        raise TypeError(f"{name} must be a real number, got {value!r}")
-    value = float(value)
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return value
 
 
 def _check_kernel(kernel, ndim: int) -> np.ndarray:
@@ -203,7 +193,7 @@ def inverse_filter(blurred, kernel, *, zero_tol=None) -> np.ndarray:
     G, H, grid = _spectra(blurred, kernel)
     if zero_tol is None:
         zero_tol = 1e-12 if H.real.dtype == np.float64 else 1e-5
-    zero_tol = _nonnegative(zero_tol, "zero_tol")
+    zero_tol = check_real(zero_tol, "zero_tol")
     a = np.abs(H)
     tol = zero_tol * a.max()
     zeros = _full_count(a <= tol, grid)
@@ -282,7 +272,7 @@ def pseudo_inverse_filter(blurred, kernel, threshold) -> PseudoInverseResult:
     >>> zeroed, est.shape
     (4, (6, 6))
     """
-    threshold = _nonnegative(threshold, "threshold")
+    threshold = check_real(threshold, "threshold")
     G, H, grid = _spectra(blurred, kernel)
     a = np.abs(H)
     drop = a < threshold if threshold > 0 else a == 0
@@ -362,7 +352,7 @@ def threshold_for_count(kernel, shape, count, *, rtol=None) -> ThresholdChoice:
         raise ValueError(f"count must be in [0, {size}] (the number of values of H for shape {shape}), got {count}")
     if rtol is None:
         rtol = 1e-9 if np.finfo(k.dtype).bits == 64 else 1e-4
-    rtol = _nonnegative(rtol, "rtol")
+    rtol = check_real(rtol, "rtol")
     s = np.sort(np.abs(psf2otf(k, shape)), axis=None)
     tol = rtol * s[-1]
     reachable = np.flatnonzero(np.diff(s, prepend=-np.inf if s[0] > tol else s[0]) > tol)
@@ -391,7 +381,7 @@ def _nsr(c, H: np.ndarray, grid: _Grid):
     if arr.dtype.kind not in "iuf":
         raise TypeError(f"c must be a real number or a real array, got dtype {arr.dtype}")
     if arr.ndim == 0:
-        return _nonnegative(arr, "c")
+        return check_real(arr, "c")
     arr = as_float_array(arr, "c", dtype=H.real.dtype)
     if arr.min() < 0:
         raise ValueError(f"c must be >= 0 everywhere, got a minimum of {float(arr.min())!r}")

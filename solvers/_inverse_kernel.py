@@ -12,14 +12,13 @@ on the full grid of shape ``m + p - 1`` (default: its centre
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 import scipy.fft as sfft
 import scipy.signal as ss
 
 from convops import convolution_matrix, convolution_operator
-from convops._validation import check_kernel
+from convops._validation import check_kernel, check_real, ints_per_axis
 
 from ._direct import least_squares
 from ._iterative import gradient_descent, nesterov
@@ -80,45 +79,23 @@ def full_convolution_norm_bound(kernel, *, grid=None) -> float:
 
 
 def _check_size(size, ndim: int) -> tuple[int, ...]:
-    if isinstance(size, (numbers.Integral, np.integer)) and not isinstance(size, bool):
-        size = (int(size),) * ndim
-    try:
-        size = tuple(size)
-    except TypeError:
-        raise TypeError(f"size must be an int or a tuple of ints, got {size!r}") from None
-    if len(size) != ndim:
-        raise ValueError(f"size {size!r} has {len(size)} entries; the kernel has {ndim} dimension(s)")
+    size = ints_per_axis(size, ndim, "size")
     for s in size:
-        if isinstance(s, bool) or not isinstance(s, (numbers.Integral, np.integer)):
-            raise TypeError(f"size entries must be integers, got {s!r} in {size!r}")
         if s < 1:
             raise ValueError(f"size entries must be >= 1, got {s!r} in {size!r}")
-    return tuple(int(s) for s in size)
-
-
-def _check_reg(reg) -> float:
-    if isinstance(reg, bool) or not isinstance(reg, numbers.Real) or not math.isfinite(reg) or reg < 0:
-        raise ValueError(f"reg must be a finite number >= 0, got {reg!r}")
-    return float(reg)
+    return size
 
 
 def _check_delay(delay, full_shape: tuple[int, ...]):
-    """'center', 'optimal', or one index per axis inside the full grid."""
+    """'center' ('centre'), 'optimal', or one index per axis (an int for all)
+    inside the full grid."""
     if isinstance(delay, str):
-        if delay == "center":
+        if delay in ("center", "centre"):
             return tuple((n - 1) // 2 for n in full_shape)
         if delay == "optimal":
             return "optimal"
         raise ValueError(f"unknown delay {delay!r}; allowed: 'center', 'optimal' or one index per axis")
-    if isinstance(delay, (numbers.Integral, np.integer)) and not isinstance(delay, bool) and len(full_shape) == 1:
-        delay = (delay,)
-    try:
-        delay = tuple(delay)
-    except TypeError:
-        raise TypeError(f"delay must be 'center', 'optimal' or a tuple of ints, got {delay!r}") from None
-    if len(delay) != len(full_shape) or not all(
-            isinstance(d, (numbers.Integral, np.integer)) and not isinstance(d, bool) for d in delay):
-        raise ValueError(f"delay {delay!r} must have {len(full_shape)} integer entries")
+    delay = ints_per_axis(delay, len(full_shape), "delay")
     for axis, (d, n) in enumerate(zip(delay, full_shape)):
         if not 0 <= d < n:
             raise ValueError(f"delay {d} on axis {axis} is outside the full grid; allowed 0 <= delay <= {n - 1}")
@@ -324,8 +301,9 @@ def inverse_kernel(kernel, size, *, method="auto", delay="center", reg=0.0, tol=
         ``A^H A`` is block Toeplitz and applied by FFT, preconditioned by
         T. Chan's circulant approximation.  ``'auto'``: ``'direct'`` up to
         4096 unknowns, else ``'cg'``.
-    delay : 'center', 'optimal' or tuple of int, optional
-        Position ``d`` of the impulse on the full grid (shape ``m + p - 1``).
+    delay : 'center', 'optimal', int or tuple of int, optional
+        Position ``d`` of the impulse on the full grid (shape ``m + p - 1``;
+        an int is used on every axis).
         ``'center'`` is ``(m + p - 2) // 2`` per axis.  ``'optimal'``
         evaluates every delay from one QR factorisation of the full matrix
         (the optimum-lag spiking filter) and solves for the one with the
@@ -398,7 +376,7 @@ def inverse_kernel(kernel, size, *, method="auto", delay="center", reg=0.0, tol=
     if not np.any(f):
         raise ValueError("kernel is all zeros: it has no inverse")
     size = _check_size(size, f.ndim)
-    reg = _check_reg(reg)
+    reg = check_real(reg, "reg")
     if method not in INVERSE_KERNEL_METHODS:
         raise ValueError(f"unknown method {method!r}; allowed: {', '.join(map(repr, INVERSE_KERNEL_METHODS))}")
     problem = _Problem(f, size, reg)

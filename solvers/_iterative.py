@@ -24,7 +24,6 @@ reporting: they stop when
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Callable, Iterator, NamedTuple
 
 import numpy as np
@@ -33,7 +32,7 @@ from scipy.sparse.linalg import LinearOperator, aslinearoperator
 from tqdm.auto import tqdm
 
 from convops import float_dtype
-from convops._validation import as_float_array
+from convops._validation import as_float_array, check_int, check_real
 
 from ._linalg import inner, norm
 from ._result import HistoryRecorder, SolverResult
@@ -111,27 +110,6 @@ def _apply(fn, v, dtype) -> np.ndarray:
 
 
 # -- input checks ---------------------------------------------------------------
-def _check_real(value, name: str, *, positive: bool = False) -> float:
-    """A finite real number, >= 0 (or > 0 with `positive`)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"{name} must be a real number, got {value!r} of type {type(value).__name__}")
-    value = float(value)
-    bad = value <= 0 if positive else value < 0
-    if not math.isfinite(value) or bad:
-        rule = "> 0" if positive else ">= 0"
-        raise ValueError(f"{name} must be finite and {rule}, got {value!r}")
-    return value
-
-
-def _check_maxiter(maxiter, *, minimum: int = 0) -> int:
-    if isinstance(maxiter, bool) or not isinstance(maxiter, (numbers.Integral, np.integer)):
-        raise TypeError(f"maxiter must be an int, got {maxiter!r} of type {type(maxiter).__name__}")
-    if maxiter < minimum:
-        raise ValueError(f"maxiter must be >= {minimum}, got {maxiter!r}")
-    return int(maxiter)
-
-
 def _as_vector(v, size: int, name: str, dtype, against: str) -> np.ndarray:
     """Flatten `v` (row-major) to a finite vector of `size` entries."""
     arr = as_float_array(v, name, dtype=dtype)
@@ -199,8 +177,8 @@ def operator_norm(A, *, maxiter=100, tol=1e-6, rng=None) -> float:
     3.0
     """
     op = as_operator(A)
-    maxiter = _check_maxiter(maxiter, minimum=1)
-    tol = _check_real(tol, "tol")
+    maxiter = check_int(maxiter, "maxiter", minimum=1)
+    tol = check_real(tol, "tol")
     dtype = _operator_dtype(op)
     gen = np.random.default_rng(rng)
     v = gen.standard_normal(op.shape[1])
@@ -258,9 +236,9 @@ def _start(A, b, x0, reg, tol, maxiter) -> tuple[_Start, float, int]:
     """Check the common arguments and evaluate the start: one product with
     A^H for A^H b, and with `x0` one more with each of A and A^H."""
     op, dtype, b, x = _data(A, b, x0)
-    reg = _check_real(reg, "reg")
-    tol = _check_real(tol, "tol")
-    maxiter = _check_maxiter(maxiter)
+    reg = check_real(reg, "reg")
+    tol = check_real(tol, "tol")
+    maxiter = check_int(maxiter, "maxiter", minimum=0)
     atb = _apply(op.rmatvec, b, dtype)
     if x is None:
         x, r, g = np.zeros(op.shape[1], dtype), -b, -atb
@@ -356,10 +334,10 @@ def _step_size(s: _Start, step, lipschitz) -> dict:
     """The step and how it was chosen (see :func:`gradient_descent`); no
     power iteration when the answer is known to be x = 0."""
     if step is not None:
-        step = _check_real(step, "step", positive=True)
+        step = check_real(step, "step", low_open=True)
         return {"step": step, "operator_norm": None, "lipschitz": None}
     if lipschitz is not None:
-        a_norm = _check_real(lipschitz, "lipschitz", positive=True)
+        a_norm = check_real(lipschitz, "lipschitz", low_open=True)
         lip = a_norm**2 + s.reg
     elif s.atb_norm == 0.0:
         return {"step": None, "operator_norm": None, "lipschitz": None}

@@ -19,7 +19,7 @@ import scipy.fft as sfft
 from convops import canonical_boundary, canonical_output, convolution_matrix, convolution_operator, psf2otf
 from convops._matrix import matrix_nbytes
 from convops._geometry import plan_convolution
-from convops._validation import as_float_array, check_kernel, float_dtype
+from convops._validation import as_float_array, check_kernel, check_real, float_dtype
 
 from ._direct import least_squares
 from ._iterative import cgls
@@ -183,10 +183,7 @@ def restore(blurred, kernel, *, boundary, reg=0.0, method="auto", output="same",
     f = check_kernel(kernel, y.ndim)
     if not np.any(f):
         raise ValueError("kernel is all zeros: nothing can be restored")
-    if isinstance(reg, bool) or not isinstance(reg, (int, float, np.floating, np.integer)) \
-            or not math.isfinite(reg) or reg < 0:
-        raise ValueError(f"reg must be a finite number >= 0, got {reg!r}")
-    reg = float(reg)
+    reg = check_real(reg, "reg")
     if method not in RESTORE_METHODS:
         raise ValueError(f"unknown method {method!r}; allowed: {', '.join(map(repr, RESTORE_METHODS))}")
     shape = _image_shape(y.shape, f.shape, output)

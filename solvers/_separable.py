@@ -13,9 +13,9 @@ import numpy as np
 import scipy.signal as ss
 
 from convops import float_dtype
-from convops._validation import check_kernel, check_shape
+from convops._validation import check_kernel, check_real, check_shape
 
-from ._fir_iir import _check_real, _frequency_error, fir_inverse
+from ._fir_iir import _frequency_error, fir_inverse
 from ._result import HistoryRecorder, SolverResult
 
 __all__ = ["separate", "separable_inverse"]
@@ -89,7 +89,7 @@ def separate(kernel, *, rtol: float | None = None) -> tuple[np.ndarray, np.ndarr
     ValueError: kernel is not separable: numerical rank 2 (sigma_2/sigma_1 = 0.5 > rtol = 1e-10); a rank-r kernel is a sum of r separable terms
     """
     k = _check_kernel_2d(kernel)
-    rtol = _default_rtol(k) if rtol is None else _check_real(rtol, "rtol", low=0.0)
+    rtol = _default_rtol(k) if rtol is None else check_real(rtol, "rtol")
     u, s, vh = np.linalg.svd(k.astype(np.complex128 if np.iscomplexobj(k) else np.float64))
     if s[0] == 0:
         raise ValueError(f"kernel is all zeros (shape {k.shape}); it has no inverse")

@@ -156,9 +156,9 @@ def test_bad_input_is_refused_with_the_value():
     A, b = sp.csr_array(np.eye(4, 3)), np.ones(4)
     with pytest.raises(ValueError, match="unknown method 'qr'; allowed: 'auto', 'dense', 'sparse'"):
         least_squares(A, b, method="qr")
-    with pytest.raises(ValueError, match="reg must be finite and >= 0, got -0.1"):
+    with pytest.raises(ValueError, match="reg must be a finite number >= 0, got -0.1"):
         least_squares(A, b, reg=-0.1)
-    with pytest.raises(ValueError, match="reg must be finite and >= 0, got inf"):
+    with pytest.raises(ValueError, match="reg must be a finite number >= 0, got inf"):
         least_squares(A, b, reg=np.inf)
     with pytest.raises(TypeError, match="reg must be a real number"):
         least_squares(A, b, reg=1j)

@@ -163,12 +163,12 @@ def test_interrupt_and_callback_return_the_iterate_so_far():
     (dict(size=0), ValueError, r"size entries must be >= 1, got 0"),
     (dict(size=(3, 0)), ValueError, r"size entries must be >= 1"),
     (dict(size=(3, 3, 3)), ValueError, r"size \(3, 3, 3\) has 3 entries; the kernel has 2"),
-    (dict(size=2.5), TypeError, r"size must be an int or a tuple of ints, got 2.5"),
+    (dict(size=2.5), TypeError, r"size must be an int or a sequence of ints, got 2.5"),
     (dict(reg=-1.0), ValueError, r"reg must be a finite number >= 0, got -1.0"),
     (dict(method="svd"), ValueError, r"unknown method 'svd'; allowed: 'auto', 'direct', 'gd', 'nesterov', 'cg'"),
     (dict(delay=(9, 0)), ValueError, r"delay 9 on axis 0 is outside the full grid; allowed 0 <= delay <= 6"),
     (dict(delay="middle"), ValueError, r"unknown delay 'middle'"),
-    (dict(delay=(1,)), ValueError, r"must have 2 integer entries"),
+    (dict(delay=(1,)), ValueError, r"delay \(1,\) has 1 entries; the kernel has 2 dimension"),
 ])
 def test_bad_input(kwargs, error, pattern):
     args = dict(kernel=CROSS, size=(5, 5))

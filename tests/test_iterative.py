@@ -438,22 +438,22 @@ def test_progress_bar_is_shown_only_when_asked(capsys):
 
 # -- bad input ------------------------------------------------------------------------------
 BAD_COMMON = [
-    ({"reg": -1.0}, ValueError, "reg must be finite and >= 0, got -1.0"),
+    ({"reg": -1.0}, ValueError, "reg must be a finite number >= 0, got -1.0"),
     ({"reg": np.nan}, ValueError, "reg"),
     ({"reg": "0.1"}, TypeError, "reg must be a real number, got '0.1'"),
-    ({"tol": -1e-8}, ValueError, "tol must be finite and >= 0"),
+    ({"tol": -1e-8}, ValueError, "tol must be a finite number >= 0"),
     ({"tol": np.inf}, ValueError, "tol"),
-    ({"maxiter": 10.0}, TypeError, "maxiter must be an int, got 10.0"),
+    ({"maxiter": 10.0}, TypeError, "maxiter must be an integer >= 0, got 10.0"),
     ({"maxiter": True}, TypeError, "maxiter"),
     ({"maxiter": -1}, ValueError, "maxiter must be >= 0, got -1"),
     ({"x0": np.zeros(5)}, ValueError, r"x0 has shape \(5,\).*\(6, 4\)"),
 ]
 BAD_STEP = [
-    ({"step": 0.0}, ValueError, "step must be finite and > 0, got 0.0"),
+    ({"step": 0.0}, ValueError, "step must be a finite number > 0, got 0.0"),
     ({"step": -1e-3}, ValueError, "step"),
-    ({"step": np.inf}, ValueError, "step must be finite and > 0, got inf"),
+    ({"step": np.inf}, ValueError, "step must be a finite number > 0, got inf"),
     ({"step": np.nan}, ValueError, "step"),
-    ({"lipschitz": 0.0}, ValueError, "lipschitz must be finite and > 0"),
+    ({"lipschitz": 0.0}, ValueError, "lipschitz must be a finite number > 0"),
 ]
 
 

@@ -181,7 +181,7 @@ BAD_INPUT = [
     (lambda: separate(np.ones((2, 2, 2))), ValueError, "must be 2-D"),
     (lambda: separate(np.zeros((2, 3))), ValueError, "all zeros"),
     (lambda: separate([[1.0, np.inf]]), ValueError, "non-finite"),
-    (lambda: separate(RANK_ONE, rtol=-1.0), ValueError, "rtol must lie in"),
+    (lambda: separate(RANK_ONE, rtol=-1.0), ValueError, "rtol must be a finite number >= 0, got -1.0"),
     (lambda: separable_inverse(RANK_ONE, (3, 3, 3)), ValueError, r"pair \(p, q\)"),
     (lambda: separable_inverse(RANK_ONE, (3, 0)), ValueError, "positive"),
     (lambda: separable_inverse(RANK_ONE, 2.5), TypeError, "size"),
