@@ -21,6 +21,11 @@ METHODS = ("auto", "dense", "sparse")
 #: ``method='auto'`` solves densely up to this many unknowns.
 DENSE_MAX_COLUMNS = 2000
 
+#: ... but factorises a sparse input sparsely from this many unknowns on
+#: (much faster for convolution matrices), falling back to the dense SVD
+#: when the sparse factorisation finds ``A`` rank deficient.
+SPARSE_FIRST_COLUMNS = 256
+
 #: Largest dense matrix (bytes) ever materialised from a sparse array or a
 #: matrix-free operator.
 DENSE_MAX_BYTES = 2**28
@@ -51,9 +56,12 @@ def least_squares(A, b, *, reg=0.0, method="auto") -> SolverResult:
         minimum-norm solution even when :math:`A` is rank deficient.
         ``'sparse'``: a sparse LU factorisation (``scipy.sparse.linalg.splu``,
         see Notes); needs :math:`A` of full rank when ``reg = 0``.
-        ``'auto'``: dense for an ndarray, or when ``n <= 2000`` and the dense
-        matrix takes at most 256 MiB; otherwise sparse for a sparse input,
-        and an error for a large matrix-free operator.
+        ``'auto'``: dense for an ndarray and for a small sparse or
+        matrix-free input (``n <= 256``); sparse for a larger sparse input,
+        falling back to dense (the minimum-norm solution) when the sparse
+        factorisation finds :math:`A` rank deficient and the dense matrix
+        fits (``n <= 2000`` and at most 256 MiB); dense for a matrix-free
+        operator up to that size, and an error beyond it.
 
     Returns
     -------
@@ -136,8 +144,26 @@ def least_squares(A, b, *, reg=0.0, method="auto") -> SolverResult:
     reg = check_real(reg, "reg")
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; allowed: {', '.join(map(repr, METHODS))}")
+    fallback = None
     if method == "auto":
-        method = _auto_method(A, op.shape, dtype)
+        method, fallback = _auto_method(A, op.shape, dtype)
+    try:
+        x, r, it, info = _solve(method, A, op, b_vec, reg, dtype)
+    except _RankDeficientError:
+        if fallback is None:
+            raise
+        method = fallback
+        x, r, it, info = _solve(method, A, op, b_vec, reg, dtype)
+    rec.record(objective=it.objective, residual_norm=it.residual_norm,
+               gradient_norm=it.gradient_norm)
+    return SolverResult(solution=x, iterations=0, converged=True, history=rec.history(),
+                        objective=it.objective, residual=r,
+                        message=f"solved directly ({method}: {info['system']})",
+                        info={"method": method, "reg": reg, **info})
+
+
+def _solve(method, A, op, b_vec, reg, dtype):
+    """Solve by `method`; return x, the residual, its bookkeeping and info."""
     if method == "dense":
         x, info = _solve_dense(_dense(A, op, dtype), b_vec, reg)
     else:
@@ -147,24 +173,20 @@ def least_squares(A, b, *, reg=0.0, method="auto") -> SolverResult:
     it = _iterate(x, r, g, reg)
     if method == "sparse":
         _check_sparse_solution(it, op, b_vec, dtype, info["system"])
-    rec.record(objective=it.objective, residual_norm=it.residual_norm,
-               gradient_norm=it.gradient_norm)
-    return SolverResult(solution=x, iterations=0, converged=True, history=rec.history(),
-                        objective=it.objective, residual=r,
-                        message=f"solved directly ({method}: {info['system']})",
-                        info={"method": method, "reg": reg, **info})
+    return x, r, it, info
 
 
 # -- choosing and materialising -------------------------------------------------
-def _auto_method(A, shape, dtype) -> str:
+def _auto_method(A, shape, dtype) -> tuple[str, str | None]:
+    """The method for ``'auto'`` and what to fall back to on rank deficiency."""
     m, n = shape
     if isinstance(A, np.ndarray):
-        return "dense"
-    fits = m * n * dtype.itemsize <= DENSE_MAX_BYTES
-    if n <= DENSE_MAX_COLUMNS and fits:
-        return "dense"
-    if sp.issparse(A):
-        return "sparse"
+        return "dense", None
+    fits = n <= DENSE_MAX_COLUMNS and m * n * dtype.itemsize <= DENSE_MAX_BYTES
+    if sp.issparse(A) and (n > SPARSE_FIRST_COLUMNS or not fits):
+        return "sparse", ("dense" if fits else None)
+    if fits:
+        return "dense", None
     raise ValueError(
         f"A is a matrix-free operator of shape {shape} ({type(A).__name__}); solving it "
         f"directly needs the {m} x {n} matrix ({m * n * dtype.itemsize / 2**20:.0f} MiB, "
@@ -235,8 +257,12 @@ def _solve_sparse(M: sp.csc_array, b: np.ndarray, reg: float):
     return _lu_solve(K, rhs, M.shape)[:n], {"system": "LU of [[I, A^H], [A, 0]]"}
 
 
+class _RankDeficientError(ValueError):
+    """The sparse factorisation found A rank deficient."""
+
+
 def _rank_deficient(shape, detail: str) -> ValueError:
-    return ValueError(
+    return _RankDeficientError(
         f"the sparse least-squares system is singular to working precision ({detail}): "
         f"A of shape {shape} is rank deficient (or too ill-conditioned). Use reg > 0 "
         "(Tikhonov) or method='dense' (SVD, minimum-norm solution)"

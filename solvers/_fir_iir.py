@@ -34,6 +34,7 @@ from scipy.special import gammaln
 from convops import float_dtype
 from convops._validation import as_float_array, check_int, check_kernel, check_real
 
+from ._inverse_kernel import best_delay
 from ._result import History, HistoryRecorder, SolverResult
 
 __all__ = ["IIRInverse", "iir_inverse", "fir_inverse", "FIR_METHODS", "DELAY_KEYWORDS"]
@@ -113,7 +114,10 @@ def _circle_offender(coefficients: np.ndarray, zeros: np.ndarray, tol: float):
     if zeros.size == 0:
         return None
     dist = np.abs(np.abs(zeros) - 1.0)
-    safe = np.where(zeros == 0, 1.0, zeros)                # z = 0: any point will do
+    # The nearest point of the circle, z / |z|; for z = 0 (or a subnormal z,
+    # whose quotient overflows) any point will do.
+    tiny = np.abs(zeros) < np.finfo(float).tiny
+    safe = np.where(tiny, 1.0, zeros)
     on_circle = safe / np.abs(safe)
     values = np.abs(np.polyval(coefficients, on_circle))
     rounding = 4 * zeros.size * _EPS * np.abs(coefficients).sum()
@@ -545,7 +549,10 @@ def _fir_lms(h, p, d, *, mu, n_samples, rng, block, rtol) -> _Solve:
     x = np.convolve(u, hw)[:n_samples]                       # what the inverse sees
     wanted = np.concatenate([np.zeros(d, dtype), u[: max(n_samples - d, 0)]])
     regressors = sliding_window_view(np.concatenate([np.zeros(p - 1, dtype), x]), p)[:, ::-1]
-    safeguard = 1e-8 * p * float(np.vdot(hw, hw).real)
+    # Regularised NLMS: the step is mu / (||x_k||^2 + eps) with eps a tenth of
+    # the regressor's expected energy p ||h||^2 (unit-variance input), so
+    # that a rare near-zero regressor cannot throw the filter far off.
+    safeguard = 0.1 * p * float(np.vdot(hw, hw).real)
     energy = np.convolve(np.abs(x) ** 2, np.ones(p))[:n_samples] + safeguard
     g = np.zeros(p, dtype)
     rec = HistoryRecorder()
@@ -615,7 +622,8 @@ def fir_inverse(h, length, *, delay=0, method="ls", reg=None, tol=None, mu=None,
         Index ``d`` of the target spike on the full grid, ``0 <= d <= m + p - 2``.
         ``'centre'`` is ``(m + p - 2) // 2`` (the default of
         :func:`solvers.inverse_kernel`); ``'optimal'`` is the delay with the
-        smallest least-squares error (see Notes).  Default 0: a causal
+        smallest least-squares error (see Notes; ties go to the delay
+        nearest the centre).  Default 0: a causal
         inverse, right for minimum-phase kernels only.
     method : {'ls', 'truncated', 'frequency', 'lms'}, optional
         ``'ls'`` (default): least squares, the optimum for the support.
@@ -701,7 +709,9 @@ def fir_inverse(h, length, *, delay=0, method="ls", reg=None, tol=None, mu=None,
               {\|x_n\|^2 + \epsilon}
 
     with ``x_n = (x[n], ..., x[n-p+1])``, ``x = h * u`` from rest and
-    ``epsilon = 1e-8 p ||h||^2``.  Because ``u`` is white, the mean squared
+    ``epsilon = 0.1 p ||h||^2``, a tenth of the regressor's expected energy
+    (regularised NLMS: a rare near-zero regressor cannot throw ``g`` far
+    off, which matters for short filters).  Because ``u`` is white, the mean squared
     error of a fixed ``g`` is exactly ``||h * g - delta_d||^2``, so the
     Wiener solution the algorithm hunts is the ``'ls'`` solution (with
     ``lambda = 0``); a constant step leaves a misadjustment of about
@@ -754,7 +764,7 @@ def fir_inverse(h, length, *, delay=0, method="ls", reg=None, tol=None, mu=None,
     extra: dict[str, Any] = {}
     if d == "optimal":
         _, errors = _ls_all_delays(h, p, opts.get("reg", 0.0))
-        d = int(np.argmin(errors))
+        (d,) = best_delay(errors)
         extra["errors_by_delay"] = errors
     solve = _SOLVERS[method](h, p, d, **opts)
     return _result(h, solve, d, method, opts.get("reg", 0.0), extra)

@@ -164,6 +164,18 @@ def _delay_errors(problem: _Problem) -> np.ndarray:
     return np.sqrt(np.clip(squared, 0.0, None)).reshape(problem.full_shape)
 
 
+def best_delay(errors: np.ndarray, *, rtol: float = 1e-9) -> tuple[int, ...]:
+    """The delay of smallest error; among ties (within `rtol` of the
+    smallest, e.g. every delay of a kernel with a zero on the unit circle),
+    the one nearest the centre of the grid, so that the choice does not hang
+    on rounding."""
+    errors = np.asarray(errors)
+    ties = np.argwhere(errors <= errors.min() * (1 + rtol) + np.finfo(float).tiny)
+    centre = (np.array(errors.shape) - 1) / 2
+    nearest = np.argmin(np.abs(ties - centre).sum(axis=1))
+    return tuple(int(i) for i in ties[nearest])
+
+
 class _NormalEquations:
     r"""(A^H A + reg I) g by FFT and its T. Chan circulant preconditioner.
 
@@ -307,8 +319,9 @@ def inverse_kernel(kernel, size, *, method="auto", delay="center", reg=0.0, tol=
         ``'center'`` is ``(m + p - 2) // 2`` per axis.  ``'optimal'``
         evaluates every delay from one QR factorisation of the full matrix
         (the optimum-lag spiking filter) and solves for the one with the
-        smallest error :math:`\|f * g_d - \delta_d\|_2`; the errors of all
-        delays are in ``info['errors_by_delay']``.
+        smallest error :math:`\|f * g_d - \delta_d\|_2` (ties, within a
+        relative 1e-9, go to the delay nearest the centre); the errors of
+        all delays are in ``info['errors_by_delay']``.
     reg : float, optional
         Tikhonov weight :math:`\lambda \ge 0`.
     tol : float, optional
@@ -388,7 +401,7 @@ def inverse_kernel(kernel, size, *, method="auto", delay="center", reg=0.0, tol=
     info = {"method": method}
     if delay == "optimal":
         errors = _delay_errors(problem)
-        delay = tuple(int(i) for i in np.unravel_index(np.argmin(errors), errors.shape))
+        delay = best_delay(errors)
         info["errors_by_delay"] = errors
     info["delay"] = delay
 
@@ -414,6 +427,9 @@ def inverse_kernel(kernel, size, *, method="auto", delay="center", reg=0.0, tol=
 
     residual = problem.residual(g, delay)
     info["error_norm"] = norm(residual)
+    objective = problem.objective(g, residual)
+    if method == "cg":  # the recursion's last entry, made exact
+        history.objective[-1], history.residual_norm[-1] = objective, info["error_norm"]
     return SolverResult(solution=g, iterations=iterations, converged=converged, history=history,
-                        objective=problem.objective(g, residual), residual=residual, message=message, info=info)
+                        objective=objective, residual=residual, message=message, info=info)
 

@@ -185,3 +185,23 @@ def test_sparse_and_dense_agree_on_full_rank_random_shapes(m, n, seed, reg):
     sparse = least_squares(sp.csr_array(A), b, reg=reg, method="sparse").solution
     np.testing.assert_allclose(sparse, dense, rtol=1e-9, atol=1e-10)
     np.testing.assert_allclose(dense, tikhonov_reference(A, b, reg), rtol=1e-9, atol=1e-10)
+
+
+def test_auto_factorises_sparse_inputs_and_falls_back_to_the_minimum_norm_solution():
+    from convops import convolution_matrix
+
+    rng = np.random.default_rng(0)
+    kernel = rng.standard_normal((3, 3)) + 3 * np.eye(3)
+    A = convolution_matrix(kernel, (20, 20), boundary="zero", output="full")  # 400 unknowns, full rank
+    b = rng.standard_normal(A.shape[0])
+    result = least_squares(A, b)
+    assert result.info["method"] == "sparse"
+    np.testing.assert_allclose(result.solution, np.linalg.lstsq(A.toarray(), b, rcond=None)[0], atol=1e-10)
+    cross = np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]], dtype=float)
+    S = convolution_matrix(cross, (24, 24), boundary="circular", output="same")  # singular
+    y = rng.standard_normal(S.shape[0])
+    fallback = least_squares(S, y)
+    assert fallback.info["method"] == "dense"
+    np.testing.assert_allclose(fallback.solution, np.linalg.pinv(S.toarray()) @ y, atol=1e-9)
+    with pytest.raises(ValueError, match="rank deficient"):
+        least_squares(S, y, method="sparse")

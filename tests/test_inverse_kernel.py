@@ -209,6 +209,9 @@ def test_one_dimensional_inverse_kernel_equals_fir_least_squares(h, length, dela
         assert ik.objective == pytest.approx(fir.objective, rel=1e-9, abs=1e-15)
     optimal_fir = fir_inverse(h, length, delay="optimal", method="ls", reg=reg)
     optimal_ik = inverse_kernel(h, length, delay="optimal", reg=reg)
-    # [1, 1] has the same error at every delay: the tie may break either way.
+    # [1, 1] has the same error at every delay: ties go to the centre, in both.
+    assert optimal_ik.info["delay"] == (optimal_fir.info["delay"],)
+    if h == [1.0, 1.0]:
+        assert optimal_fir.info["delay"] == (len(h) + length - 2) // 2
     assert optimal_ik.info["error_norm"] == pytest.approx(optimal_fir.info["error_norm"], rel=1e-9)
     np.testing.assert_allclose(optimal_ik.info["errors_by_delay"], optimal_fir.info["errors_by_delay"], atol=1e-12)
