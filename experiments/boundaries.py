@@ -41,13 +41,13 @@ import numpy as np
 import scipy.ndimage as ndi
 from matplotlib.colors import LogNorm
 from matplotlib.patches import Rectangle
-from tqdm.auto import tqdm
 
 from convops import BOUNDARIES, psf2otf
 from solvers import restore, wiener_filter
 
 from ._images import camera
 from ._plot import figure, log_axis_label, show_image
+from ._sweep import run_sweep
 from ._metrics import PEAK, mse
 
 __all__ = ["NAME", "QUESTION", "compute", "draw", "summarize"]
@@ -112,53 +112,71 @@ def _errors(estimate, original, distance, band) -> dict:
     error = estimate - original
     profile = [_rms(error, distance == d) for d in range(int(distance.max()) + 1)]
     return {"border": _rms(error, distance < band), "interior": _rms(error, distance >= band),
+            "whole": float(np.sqrt(mse(error, 0.0))),
             "profile": np.array(profile)}
 
 
-def _restore_all(blurred, kernel, original, distance, band, reg) -> list:
-    """Restore with every boundary model; one record per model."""
-    records = []
-    for model in RULES:
-        result = restore(blurred, kernel, boundary=model, reg=reg)
-        records.append({"model": model, "solution": result.solution, "method": result.info["method"],
-                        "iterations": result.iterations, "converged": result.converged,
-                        **_errors(result.solution, original, distance, band)})
-    return records
+def _inputs(size, kernel_size, sigma, true, noise_std=0.0, seed=0):
+    """Original, kernel, edge distances and the blurred (optionally noisy) data."""
+    original = camera(size)
+    kernel = gaussian_kernel(kernel_size, sigma)
+    blurred = _blur(original, kernel, true)
+    if noise_std:
+        blurred = blurred + np.random.default_rng(seed).normal(0.0, noise_std, original.shape)
+    return original, kernel, distance_to_edge(original.shape), blurred
 
 
-def _matrix_run(original, kernel, setup: Setup, distance, progress) -> dict:
-    """Noise-free: every (true rule, model rule) pair."""
-    border = np.zeros((len(RULES), len(RULES)))
-    interior, profiles = np.zeros_like(border), []
-    methods, iterations, converged, fft_gap, shown = [], [], [], {}, None
-    for i, true in enumerate(tqdm(RULES, desc="true rules", disable=not progress, leave=False)):
-        blurred = _blur(original, kernel, true)
-        records = _restore_all(blurred, kernel, original, distance, setup.band, setup.reg)
-        border[i] = [r["border"] for r in records]
-        interior[i] = [r["interior"] for r in records]
-        profiles.append([r["profile"] for r in records])
-        methods.append([r["method"] for r in records])
-        iterations.append([r["iterations"] for r in records])
-        converged.append([r["converged"] for r in records])
-        circular = records[RULES.index("circular")]["solution"]
-        fft_gap[true] = float(np.abs(wiener_filter(blurred, kernel, setup.reg) - circular).max())
-        if true == SHOWN:
-            shown = {"blurred": blurred, "restored": {r["model"]: r["solution"] for r in records}}
-    return {"border": border, "interior": interior, "profiles": np.array(profiles), "methods": methods,
-            "iterations": np.array(iterations), "converged": np.array(converged),
-            "wiener_vs_fft_restore": fft_gap, "shown": shown}
+def restore_task(params: dict, rng=None) -> dict:
+    """One sweep task: blur under ``params['true']``, restore assuming
+    ``params['model']``; the errors (and, if asked, the image).
+
+    The noise, when there is any, comes from ``params['seed']`` so that every
+    model sees the same noisy data.
+    """
+    original, kernel, distance, blurred = _inputs(params["size"], params["kernel_size"], params["sigma"],
+                                                  params["true"], params.get("noise_std", 0.0),
+                                                  params.get("seed", 0))
+    result = restore(blurred, kernel, boundary=params["model"], reg=params["reg"])
+    record = {"method": result.info["method"], "iterations": result.iterations, "converged": result.converged,
+              **_errors(result.solution, original, distance, params["band"])}
+    if params["model"] == "circular":
+        record["wiener_gap"] = float(np.abs(wiener_filter(blurred, kernel, params["reg"]) - result.solution).max())
+    if params.get("keep_image"):
+        record["solution"] = result.solution
+    return record
 
 
-def _noisy_run(original, kernel, setup: Setup, distance) -> dict:
+def _common(setup: Setup) -> dict:
+    return {"size": setup.size, "kernel_size": setup.kernel_size, "sigma": setup.sigma, "band": setup.band}
+
+
+def _matrix_run(setup: Setup) -> dict:
+    """Noise-free: every (true rule, model rule) pair, as one sweep."""
+    grid = [{**_common(setup), "true": t, "model": m, "reg": setup.reg, "keep_image": t == SHOWN}
+            for t in RULES for m in RULES]
+    records = run_sweep(restore_task, grid, seed=setup.seed, desc="boundaries pairs")
+    n = len(RULES)
+    table = lambda key: np.array([r[key] for r in records]).reshape(n, n)
+    shown = [(p["model"], np.array(r["solution"])) for p, r in zip(grid, records) if p["true"] == SHOWN]
+    return {"border": table("border"), "interior": table("interior"),
+            "profiles": np.array([r["profile"] for r in records]).reshape(n, n, -1),
+            "methods": table("method").tolist(), "iterations": table("iterations"),
+            "converged": table("converged"),
+            "wiener_vs_fft_restore": {p["true"]: r["wiener_gap"] for p, r in zip(grid, records)
+                                      if p["model"] == "circular"},
+            "shown": {"restored": dict(shown)}}
+
+
+def _noisy_run(setup: Setup) -> dict:
     """True rule SHOWN plus noise; reg is the candidate that minimises the
     right model's whole-image error (an oracle choice), then used for all."""
-    rng = np.random.default_rng(setup.seed)
-    blurred = _blur(original, kernel, SHOWN) + rng.normal(0.0, setup.noise_std, original.shape)
-    everywhere = np.ones(original.shape, bool)
-    candidates = [_rms(restore(blurred, kernel, boundary=SHOWN, reg=reg).solution - original, everywhere)
-                  for reg in setup.noisy_regs]
+    noisy = {**_common(setup), "true": SHOWN, "noise_std": setup.noise_std, "seed": setup.seed}
+    tried = run_sweep(restore_task, [{**noisy, "model": SHOWN, "reg": reg} for reg in setup.noisy_regs],
+                      seed=setup.seed, desc="boundaries noisy reg")
+    candidates = [r["whole"] for r in tried]
     reg = setup.noisy_regs[int(np.argmin(candidates))]
-    records = _restore_all(blurred, kernel, original, distance, setup.band, reg)
+    records = run_sweep(restore_task, [{**noisy, "model": m, "reg": reg} for m in RULES], seed=setup.seed,
+                        desc="boundaries noisy models")
     return {"true": SHOWN, "noise_std": setup.noise_std, "seed": setup.seed, "reg": reg,
             "reg_candidates": list(setup.noisy_regs), "reg_candidate_rms": candidates,
             "border": np.array([r["border"] for r in records]),
@@ -173,7 +191,7 @@ def compute(quick: bool = False, progress: bool = False) -> dict:
     quick : bool, optional
         48x48 image instead of 128x128.
     progress : bool, optional
-        A progress bar over the true rules.
+        Unused: the sweeps show progress as :func:`experiments._sweep.sweep_settings` says.
 
     Returns
     -------
@@ -188,11 +206,9 @@ def compute(quick: bool = False, progress: bool = False) -> dict:
         ``noisy`` (the run with noise); ``images``; ``tables``.
     """
     setup = QUICK if quick else FULL
-    original = camera(setup.size)
-    kernel = gaussian_kernel(setup.kernel_size, setup.sigma)
-    distance = distance_to_edge(original.shape)
-    run = _matrix_run(original, kernel, setup, distance, progress)
-    noisy = _noisy_run(original, kernel, setup, distance)
+    original, kernel, _, shown_blurred = _inputs(setup.size, setup.kernel_size, setup.sigma, SHOWN)
+    run = _matrix_run(setup)
+    noisy = _noisy_run(setup)
     border, interior = run["border"], run["interior"]
     excess = border / np.diag(border)[:, None]
     rows = [{"true": t, "model": m, "method": run["methods"][i][j], "iterations": run["iterations"][i, j],
@@ -211,7 +227,7 @@ def compute(quick: bool = False, progress: bool = False) -> dict:
         "methods": run["methods"], "iterations": run["iterations"], "converged": run["converged"],
         "wiener_vs_fft_restore": run["wiener_vs_fft_restore"],
         "noisy": noisy,
-        "images": {"original": original, "shown_true": SHOWN, **run["shown"]},
+        "images": {"original": original, "shown_true": SHOWN, "blurred": shown_blurred, **run["shown"]},
         "tables": {"errors": rows, "noisy_errors": noisy_rows},
     }
 

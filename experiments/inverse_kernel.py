@@ -61,6 +61,7 @@ from tqdm.auto import tqdm
 from convops import convolution_matrix, convolution_operator, psf2otf
 from experiments._metrics import FIT_FLOOR, fit_geometric_rate, fit_power_law
 from experiments._plot import figure, log_axis_label, show_image
+from experiments._sweep import run_sweep
 from solvers import cgls, full_convolution_norm_bound, inverse_kernel
 
 __all__ = ["NAME", "QUESTION", "compute", "draw", "summarize", "plus_kernel", "predicted_rate"]
@@ -121,10 +122,15 @@ def predicted_rate(weight: float) -> float:
 
 
 # -- computation ----------------------------------------------------------------
-def _errors_by_size(kernel, sizes, *, desc: str, progress: bool) -> np.ndarray:
-    """Least-squares error ||f * g - delta|| of the p x p inverse for each p."""
-    return np.array([inverse_kernel(kernel, p, method="direct").info["error_norm"]
-                     for p in tqdm(sizes, desc=desc, disable=not progress, leave=False)])
+def size_task(params: dict, rng=None) -> float:
+    """One sweep task: the least-squares error ||f * g - delta|| of the p x p
+    inverse of the plus-shaped kernel of the given weight."""
+    return inverse_kernel(plus_kernel(params["weight"]), params["size"], method="direct").info["error_norm"]
+
+
+def _errors_by_size(weight: float, sizes, *, desc: str) -> np.ndarray:
+    """Least-squares error for each size p, as one sweep."""
+    return np.array(run_sweep(size_task, [{"weight": weight, "size": int(p)} for p in sizes], desc=desc))
 
 
 def _size_fits(sizes, cross_errors, zero_free_errors) -> dict:
@@ -245,8 +251,8 @@ def compute(quick: bool = False, progress: bool = False) -> dict:
     """Errors against size, one inverse as an image, its spectrum, and convergence."""
     settings = _SETTINGS[bool(quick)]
     sizes = settings["sizes"]
-    cross = _errors_by_size(CROSS, sizes, desc="cross: sizes", progress=progress)
-    zero_free = _errors_by_size(ZERO_FREE, sizes, desc="zero-free kernel: sizes", progress=progress)
+    cross = _errors_by_size(1.0, sizes, desc="inverse kernel cross sizes")
+    zero_free = _errors_by_size(ZERO_FREE_WEIGHT, sizes, desc="inverse kernel zero-free sizes")
     image = _image_data(settings["image_size"])
     zero_free_inverse = inverse_kernel(ZERO_FREE, settings["image_size"], method="direct").solution
     convergence = _convergence_data(settings["convergence_size"], settings, progress)

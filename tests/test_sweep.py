@@ -60,3 +60,17 @@ def test_finished_results_are_written_and_skipped_on_rerun(tmp_path):
 def test_results_are_json_types_whatever_the_executor():
     results = run_sweep(noisy_mean, GRID[:2], executor="serial")
     assert all(isinstance(r["mean"], float) for r in results)
+
+
+def test_a_study_sweep_is_the_same_on_a_cluster_and_in_this_process(tmp_path):
+    distributed = pytest.importorskip("dask.distributed", reason="the distributed extra is part of the test extra")
+    from experiments import inverse_kernel as study
+
+    with sweep_settings(executor="serial"):
+        serial = study._errors_by_size(1.0, [3, 5, 7], desc="cross sizes")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        with sweep_settings(executor=client, cache=tmp_path):
+            remote = study._errors_by_size(1.0, [3, 5, 7], desc="cross sizes")
+    assert serial.tolist() == remote.tolist()
+    assert len(list((tmp_path / "cross_sizes").glob("*.json"))) == 3
