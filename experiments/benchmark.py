@@ -1,0 +1,336 @@
+"""Study: the speed of convops and solvers beside their peers, on this machine.
+
+Runs the three benchmarks, each of which measures our implementation and
+its peers in the same run (interleaved, best of several rounds):
+
+- :mod:`experiments.bench_convops`: building the sparse convolution matrix
+  (against the straightforward COO build) and applying the operator
+  (against ``scipy.ndimage.convolve`` and a product with a cached FFT);
+- :mod:`experiments.bench_frequency`: the frequency-domain filters against
+  the bare FFTs they need;
+- :mod:`experiments.bench_solvers`: least-squares inverse kernels against
+  ``scipy.sparse.linalg.lsqr`` and ``spsolve``, and the fixed-step gradient
+  descent of the second text beside CG.
+
+The study is a list of sections, :data:`SECTIONS`; each has a name, a
+function ``compute(quick, progress) -> dict`` whose ``'tables'`` entry
+holds lists of row dicts (written as CSV files) and whose other entries are
+kept under ``data[name]``, a function ``draw(data) -> {stem: Figure}`` and a
+function ``summarize(data) -> list`` of rows ``(target, measured, met)``.
+A new section is one more entry in the list.
+
+Run with ``python -m experiments benchmark`` (a few minutes; ``--quick``:
+seconds, small sizes, for which the targets were not set).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from tqdm import tqdm
+
+from . import bench_convops, bench_frequency, bench_solvers
+from ._plot import figure, log_axis_label
+
+__all__ = ["NAME", "QUESTION", "Section", "SECTIONS", "TARGETS", "compute", "draw", "summarize"]
+
+NAME = "benchmark"
+QUESTION = ("How fast are the convolution matrix, the operator, the frequency-domain filters and the "
+            "inverse-kernel solvers on this machine, against peers measured in the same run?")
+
+#: Speed targets (the measured figures are stated beside them).
+TARGETS = dict(
+    build_speedup=10.0,        # matrix build at least this many times faster than the COO build
+    apply_ratio=1.0,           # forward apply no slower than the best peer ...
+    apply_noise=0.1,           # ... up to this fraction of timing noise (small kernels call ndimage itself)
+    inverse_size="127x127",    # inverse kernel of this size (bench_solvers' full run) ...
+    inverse_seconds=0.5,       # ... to the optimum in under this many seconds
+    inverse_speedup=5.0,       # ... and at least this many times faster than lsqr
+    frequency_ratio=bench_frequency.TARGET_RATIO,  # filter time / bare FFT time
+    optimum_gap=bench_solvers.TARGET_GAP,          # relative objective gap that counts as the optimum
+)
+
+
+@dataclass(frozen=True)
+class Section:
+    """One part of the benchmark.
+
+    Attributes
+    ----------
+    name : str
+        Key of the section's extra data in the study data.
+    compute : callable
+        ``compute(quick, progress) -> dict`` with a ``'tables'`` entry
+        ``{table name: list of row dicts}``; other entries are extra data.
+    draw : callable
+        ``draw(data) -> {file stem: Figure}`` from the whole study data.
+    summarize : callable
+        ``summarize(data) -> list of (target, measured, met)`` rows, where
+        `met` is a bool (or None when the row states no target).
+    """
+
+    name: str
+    compute: Callable[[bool, bool], dict]
+    draw: Callable[[dict], dict]
+    summarize: Callable[[dict], list]
+
+
+def _ok(met) -> str:
+    return "—" if met is None else ("yes" if met else "no")
+
+
+def _log_bars(ax, values, headroom=8.0):
+    """Log y axis for bars: from the decade below the smallest bar to
+    `headroom` times the largest (room for labels)."""
+    ax.set_yscale("log")
+    ax.set_ylim(10.0 ** np.floor(np.log10(0.5 * min(values))), headroom * max(values))
+
+
+# --------------------------------------------------------------------------
+# convops: matrix build and forward apply
+# --------------------------------------------------------------------------
+
+def _compute_convops(quick, progress):
+    return {"tables": bench_convops.run(quick)}
+
+
+def _case(row) -> str:
+    return f"{row['boundary']}, {row['output']}\n{row['nnz'] / 1e6:.3g}M nonzeros"
+
+
+def _draw_build(data):
+    rows = data["tables"]["build"]
+    x = np.arange(len(rows))
+    fig, ax = figure(width=max(4.5, 1.3 * len(rows)), height=3.8)
+    ours = ax.bar(x - 0.2, [r["ours_Mnnz_s"] for r in rows], 0.4, label="convolution_matrix")
+    ax.bar(x + 0.2, [r["coo_Mnnz_s"] for r in rows], 0.4, label="COO triplets + tocsr()")
+    for bar, r in zip(ours, rows):
+        ax.annotate(f"{r['speedup']:.1f}x\npeak {r['peak_over_matrix']:.2f}x", (bar.get_x() + bar.get_width() / 2,
+                    bar.get_height()), ha="center", va="bottom", fontsize=7, xytext=(0, 2),
+                    textcoords="offset points")
+    _log_bars(ax, [r[k] for r in rows for k in ("ours_Mnnz_s", "coo_Mnnz_s")])
+    ax.set_xticks(x, [_case(r) for r in rows], fontsize=8)
+    ax.set(xlabel="boundary rule and output window", ylabel=log_axis_label("build rate", "million nonzeros/s"),
+           title="Sparse matrix build (labels: speed-up over COO;\npeak memory of the build / memory of the matrix)")
+    ax.legend(fontsize=8, loc="lower right")
+    return fig
+
+
+def _draw_apply(data):
+    rows = data["tables"]["apply"]
+    kernels = list(dict.fromkeys(r["kernel"] for r in rows))
+    fig, axes = figure(1, len(kernels), width=4.0, height=3.8, sharey=True)
+    axes = np.atleast_1d(axes)
+    series = (("ours_ms", "convolution_operator"), ("ndimage_ms", "ndimage.convolve"),
+              ("cached_fft_ms", "pad + cached FFT"))
+    for ax, kernel in zip(axes, kernels):
+        part = [r for r in rows if r["kernel"] == kernel]
+        x = np.arange(len(part))
+        for i, (key, label) in enumerate(series):
+            ax.bar(x + (i - 1) * 0.27, [r[key] for r in part], 0.27, label=label)
+        ax.set_xticks(x, [f"{r['boundary']}\n({r['method']})" for r in part], fontsize=7)
+        ax.set(title=f"kernel {kernel}", xlabel="boundary rule (our method)")
+    _log_bars(axes[0], [r[key] for r in rows for key, _ in series], headroom=2.0)
+    axes[0].set_ylabel(log_axis_label("forward apply time", "ms"))
+    axes[0].legend(fontsize=7)
+    fig.suptitle("Forward apply, output 'same', random image (best of the rounds)")
+    return fig
+
+
+def _draw_convops(data):
+    return {"build": _draw_build(data), "apply": _draw_apply(data)}
+
+
+def _summarize_convops(data):
+    build, apply = data["tables"]["build"], data["tables"]["apply"]
+    slowest = min(build, key=lambda r: r["speedup"])
+    worst = max(apply, key=lambda r: r["ratio_to_best_peer"])
+    median = float(np.median([r["ratio_to_best_peer"] for r in apply]))
+    by_method = {m: [r["ratio_to_best_peer"] for r in apply if r["method"] == m] for m in
+                 dict.fromkeys(r["method"] for r in apply)}
+    peak = max(r["peak_over_matrix"] for r in build)
+    allowed = TARGETS["apply_ratio"] * (1 + TARGETS["apply_noise"])
+    return [
+        (f"matrix build >= {TARGETS['build_speedup']:g}x faster than COO",
+         f"{slowest['speedup']:.1f}x to {max(r['speedup'] for r in build):.1f}x over {len(build)} cases "
+         f"(slowest: {slowest['boundary']}, {slowest['output']}, {slowest['nnz'] / 1e6:.3g}M nonzeros, "
+         f"{slowest['matrix_MiB']:.0f} MiB); peak memory <= {peak:.2f}x the matrix",
+         slowest["speedup"] >= TARGETS["build_speedup"]),
+        (f"forward apply no slower than the best peer (time ratio <= {TARGETS['apply_ratio']:g}, "
+         f"{TARGETS['apply_noise']:.0%} allowed for timing noise)",
+         f"median ratio {median:.2f}, worst {worst['ratio_to_best_peer']:.2f} (kernel {worst['kernel']}, "
+         f"{worst['boundary']}, vs {worst['best_peer']}) over {len(apply)} cases; by our method: "
+         + ", ".join(f"{m} {min(v):.2f}-{max(v):.2f}" for m, v in by_method.items()),
+         worst["ratio_to_best_peer"] <= allowed),
+    ]
+
+
+# --------------------------------------------------------------------------
+# Frequency-domain filters
+# --------------------------------------------------------------------------
+
+def _compute_frequency(quick, progress):
+    return {"tables": {"frequency": bench_frequency.run(quick)}}
+
+
+def _draw_frequency(data):
+    rows = data["tables"]["frequency"]
+    y = np.arange(len(rows))
+    fig, ax = figure(width=6.5, height=2.8)
+    bars = ax.barh(y, [r["ratio"] for r in rows], color="tab:blue")
+    for bar, r in zip(bars, rows):
+        ax.annotate(f"{1e3 * r['seconds']:.2f} ms", (bar.get_width(), bar.get_y() + bar.get_height() / 2),
+                    va="center", fontsize=8, xytext=(3, 0), textcoords="offset points")
+    ax.axvline(TARGETS["frequency_ratio"], color="k", ls="--", lw=1,
+               label=f"target {TARGETS['frequency_ratio']:g}")
+    ax.set_yticks(y, [r["method"] for r in rows], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1.4 * max(TARGETS["frequency_ratio"], max(r["ratio"] for r in rows)))
+    ax.set(xlabel="time / time of the bare FFTs (labels: time per call)",
+           title=f"Frequency-domain filters, image {rows[0]['shape']}")
+    ax.legend(fontsize=8, loc="upper right")
+    return {"frequency": fig}
+
+
+def _summarize_frequency(data):
+    filters = [r for r in data["tables"]["frequency"] if r["method"] != bench_frequency.BARE]
+    worst = max(r["ratio"] for r in filters)
+    measured = ", ".join(f"{r['method'].split('(')[0]} {r['ratio']:.2f}x" for r in filters)
+    return [(f"Wiener/pseudo-inverse/inverse filters within {TARGETS['frequency_ratio']:g}x of their FFTs",
+             f"{measured} ({data['tables']['frequency'][0]['shape']})", worst <= TARGETS["frequency_ratio"])]
+
+
+# --------------------------------------------------------------------------
+# Inverse kernels
+# --------------------------------------------------------------------------
+
+def _compute_solvers(quick, progress):
+    raw = bench_solvers.run(quick, progress=progress)
+    extras = {key: {k: v for k, v in part.items() if k != "rows"} for key, part in raw.items()}
+    return {"tables": {"inverse_kernel": raw["lsq"]["rows"], "fixed_step": raw["fixed_step"]["rows"]}, **extras}
+
+
+def _short(method: str) -> str:
+    """'scipy lsqr on the sparse matrix (atol=...)' -> 'scipy lsqr', etc."""
+    words = method.split()
+    return " ".join(words[:2]) if words[0] != "gradient" else "fixed-step GD"
+
+
+def _relative_gap(history, optimum):
+    gap = (np.asarray(history, dtype=float) - optimum) / optimum
+    return np.maximum(gap, np.finfo(float).eps)
+
+
+def _draw_solvers(data):
+    rows, lsq, fixed = data["tables"]["inverse_kernel"], data["solvers"]["lsq"], data["solvers"]["fixed_step"]
+    fig, (ax, ax_hist) = figure(1, 2, width=5.2, height=4.0)
+    colors = ["tab:blue", "tab:orange", "tab:green"][:len(rows)]
+    bars = ax.bar(np.arange(len(rows)), [r["seconds"] for r in rows], color=colors)
+    for bar, r in zip(bars, rows):
+        steps = f"{r['iterations']} it." if r["iterations"] else "direct"
+        ax.annotate(f"{r['seconds']:.3g} s\n{steps}\ngap {r['relative_gap']:.0e}",
+                    (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom", fontsize=7,
+                    xytext=(0, 2), textcoords="offset points")
+    _log_bars(ax, [r["seconds"] for r in rows], headroom=20.0)
+    ax.set_xticks(np.arange(len(rows)), [_short(r["method"]) for r in rows], fontsize=8)
+    ax.set(ylabel=log_axis_label("time to the optimum", "s"),
+           title=f"Inverse {lsq['size']} of a random {lsq['kernel']} kernel\n"
+                 f"(relative objective gap <= {TARGETS['optimum_gap']:g})")
+    for key, label, style in (("fixed_step_history", "fixed-step gradient descent", "-"),
+                              ("cg_history", "inverse_kernel CG (preconditioned)", "o-")):
+        gap = _relative_gap(fixed[key], fixed["optimum"])
+        ax_hist.loglog(np.arange(1, gap.size + 1), gap, style, ms=3, label=label)
+    ax_hist.axhline(TARGETS["optimum_gap"], color="k", ls="--", lw=1,
+                    label=f"counts as optimal ({TARGETS['optimum_gap']:g})")
+    ax_hist.set(xlabel=log_axis_label("iteration + 1"), ylabel=log_axis_label("relative objective gap"),
+                title=f"The second text's setting: inverse {fixed['size']}\nof a random {fixed['kernel']} kernel "
+                      "(gap floored at eps)")
+    ax_hist.legend(fontsize=8)
+    return {"inverse_kernel": fig}
+
+
+def _summarize_solvers(data):
+    rows, fixed_rows = data["tables"]["inverse_kernel"], data["tables"]["fixed_step"]
+    ours, lsqr = rows[0], next(r for r in rows if "lsqr" in r["method"])
+    spsolve = [r for r in rows if "spsolve" in r["method"]]
+    size = data["solvers"]["lsq"]["size"]
+    cg, fixed = fixed_rows
+    target_size = f" (set for {TARGETS['inverse_size']})" if size != TARGETS["inverse_size"] else ""
+    return [
+        (f"inverse kernel {size} to the optimum in < {TARGETS['inverse_seconds']:g} s{target_size}",
+         f"{ours['seconds']:.3g} s, {ours['iterations']} iterations, relative gap {ours['relative_gap']:.1e}",
+         ours["seconds"] < TARGETS["inverse_seconds"]),
+        (f"... and >= {TARGETS['inverse_speedup']:g}x faster than lsqr",
+         f"{lsqr['speedup_vs_ours']:.1f}x (lsqr {lsqr['seconds']:.3g} s, {lsqr['iterations']} iterations"
+         + (f"; spsolve on the normal equations {spsolve[0]['seconds']:.3g} s, "
+            f"{spsolve[0]['speedup_vs_ours']:.0f}x ours)" if spsolve else ")"),
+         lsqr["speedup_vs_ours"] >= TARGETS["inverse_speedup"]),
+        (f"the text's fixed-step descent stops short of the optimum ({data['solvers']['fixed_step']['size']})",
+         f"relative gap {fixed['relative_gap']:.2e} after {fixed['iterations']:,} iterations "
+         f"({fixed['seconds']:.3g} s); "
+         f"CG {cg['relative_gap']:.1e} after {cg['iterations']} ({cg['seconds']:.3g} s)",
+         fixed["relative_gap"] > TARGETS["optimum_gap"] >= cg["relative_gap"]),
+    ]
+
+
+#: The sections, in the order they run and appear.
+SECTIONS: list[Section] = [
+    Section("convops", _compute_convops, _draw_convops, _summarize_convops),
+    Section("frequency", _compute_frequency, _draw_frequency, _summarize_frequency),
+    Section("solvers", _compute_solvers, _draw_solvers, _summarize_solvers),
+]
+
+
+# --------------------------------------------------------------------------
+# The study
+# --------------------------------------------------------------------------
+
+def compute(quick: bool = False, progress: bool = False) -> dict:
+    """Run every section.
+
+    Parameters
+    ----------
+    quick : bool, optional
+        Small sizes (seconds instead of minutes).
+    progress : bool, optional
+        Progress bar over the sections (and inside those that support one).
+
+    Returns
+    -------
+    dict
+        ``quick``, ``tables`` (every section's tables, by name), ``seconds``
+        (each section's run time) and each section's extra data under its
+        name.
+    """
+    data = {"quick": quick, "tables": {}, "seconds": {}}
+    for section in tqdm(SECTIONS, desc="benchmark", disable=not progress):
+        start = time.perf_counter()
+        result = dict(section.compute(quick, progress))
+        data["tables"].update(result.pop("tables"))
+        if result:
+            data[section.name] = result
+        data["seconds"][section.name] = time.perf_counter() - start
+    return data
+
+
+def draw(data: dict) -> dict:
+    """Every section's figures."""
+    figures = {}
+    for section in SECTIONS:
+        figures.update(section.draw(data))
+    return figures
+
+
+def summarize(data: dict) -> str:
+    """Each target beside the measured figure, as a Markdown table."""
+    lines = ["| target | measured | met |", "|---|---|---|"]
+    for section in SECTIONS:
+        for target, measured, met in section.summarize(data):
+            lines.append(f"| {target} | {measured} | {_ok(met)} |")
+    note = (" Quick mode: small sizes, for which the targets were not set." if data["quick"] else "")
+    seconds = ", ".join(f"{name} {s:.0f} s" for name, s in data["seconds"].items())
+    return "\n".join([f"Measured on this machine, each implementation beside its peers in the same run "
+                      f"(best of interleaved rounds; sections took {seconds}).{note}", "", *lines])

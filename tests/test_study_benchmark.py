@@ -1,0 +1,117 @@
+"""The 'benchmark' study: its tables, figures and summary (quick mode).
+
+No assertion here is about speed: timings on a shared machine are noisy,
+and the targets are stated beside the measured figures in the study's
+output instead.
+"""
+
+import copy
+import json
+import math
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from convops import BOUNDARIES
+from experiments import _cli, bench_frequency, bench_solvers, benchmark
+
+TABLES = {"build", "apply", "frequency", "inverse_kernel", "fixed_step"}
+
+
+@pytest.fixture(scope="module")
+def data():
+    return benchmark.compute(quick=True)
+
+
+def _positive(value):
+    return isinstance(value, float) and math.isfinite(value) and value > 0
+
+
+def test_tables_have_the_expected_rows(data):
+    tables = data["tables"]
+    assert set(tables) == TABLES
+    assert [(r["boundary"], r["output"]) for r in tables["build"]] == [("replicate", "same")]
+    assert len(tables["apply"]) == 2 * len(BOUNDARIES)
+    assert {r["boundary"] for r in tables["apply"]} == set(BOUNDARIES)
+    assert [r["method"] for r in tables["frequency"]][0] == bench_frequency.BARE
+    assert len(tables["frequency"]) == 4 and len(tables["inverse_kernel"]) == 2 and len(tables["fixed_step"]) == 2
+    assert set(data["seconds"]) == {s.name for s in benchmark.SECTIONS}
+
+
+def test_times_positive_and_finite(data):
+    tables = data["tables"]
+    for r in tables["build"]:
+        assert all(_positive(r[k]) for k in ("ours_s", "coo_s", "ours_Mnnz_s", "coo_Mnnz_s", "peak_over_matrix"))
+        assert r["ours_Mnnz_s"] == pytest.approx(r["nnz"] / r["ours_s"] / 1e6)
+    for r in tables["apply"]:
+        assert all(_positive(r[k]) for k in ("ours_ms", "ndimage_ms", "cached_fft_ms", "adjoint_ms"))
+        assert r["ratio_to_best_peer"] == pytest.approx(r["ours_ms"] / min(r["ndimage_ms"], r["cached_fft_ms"]))
+    for r in tables["frequency"]:
+        assert _positive(r["seconds"]) and _positive(r["ratio"])
+    for r in tables["inverse_kernel"] + tables["fixed_step"]:
+        assert _positive(r["seconds"])
+
+
+def test_build_measurements_consistent(data):
+    for r in data["tables"]["build"]:
+        assert r["speedup"] == pytest.approx(r["coo_s"] / r["ours_s"])
+        assert r["peak_over_matrix"] >= 1.0  # the build holds at least the finished matrix
+        assert r["matrix_MiB"] * 2**20 >= r["nnz"] * 12  # float64 values + int32 indices
+
+
+def test_solvers_agree_on_the_optimum(data):
+    ours, lsqr = data["tables"]["inverse_kernel"]
+    assert abs(ours["relative_gap"]) <= bench_solvers.TARGET_GAP
+    assert abs(lsqr["relative_gap"]) <= bench_solvers.TARGET_GAP
+    cg, _ = data["tables"]["fixed_step"]
+    assert abs(cg["relative_gap"]) <= bench_solvers.TARGET_GAP
+
+
+def test_fixed_step_history(data):
+    extra = data["solvers"]["fixed_step"]
+    fixed = np.asarray(extra["fixed_step_history"])
+    cg = np.asarray(extra["cg_history"])
+    _, row = data["tables"]["fixed_step"]
+    assert fixed.size == row["iterations"] + 1
+    assert np.all(np.diff(fixed) <= 0)  # a step below 1/L: the objective never rises
+    assert fixed[-1] > extra["optimum"] * (1 + bench_solvers.TARGET_GAP)  # stops short
+    assert cg[-1] == pytest.approx(extra["optimum"], rel=1e-9)
+    assert fixed[0] == pytest.approx(cg[0]) == pytest.approx(0.5)  # both start at g = 0: 0.5 ||delta||^2
+
+
+def test_draw(data):
+    figures = benchmark.draw(data)
+    assert set(figures) == {"build", "apply", "frequency", "inverse_kernel"}
+    assert all(isinstance(f, Figure) for f in figures.values())
+    for fig in figures.values():
+        for ax in fig.axes:
+            assert ax.get_xlabel() or ax.get_ylabel() or ax.get_title()
+
+
+def test_summary_states_targets_with_measured_numbers(data):
+    text = benchmark.summarize(data)
+    build = data["tables"]["build"][0]
+    assert f"{build['speedup']:.1f}x" in text
+    assert f"{data['tables']['inverse_kernel'][1]['speedup_vs_ours']:.1f}x" in text
+    rows = [line for line in text.splitlines() if line.startswith("| ") and not line.startswith("| target")]
+    assert len(rows) == 6 and all(line.endswith(("| yes |", "| no |")) for line in rows)
+    changed = copy.deepcopy(data)
+    changed["tables"]["build"][0]["speedup"] = 123.4
+    new = benchmark.summarize(changed)
+    assert "123.4x" in new and new != text
+
+
+def test_run_writes_outputs(tmp_path):
+    outputs, failures = _cli.run_studies([benchmark.NAME], out=tmp_path, quick=True, progress=False,
+                                         log=lambda *a: None)
+    assert not failures and [o.name for o in outputs] == ["benchmark"]
+    folder = tmp_path / "benchmark"
+    for stem in ("build", "apply", "frequency", "inverse_kernel"):
+        assert (folder / f"{stem}.png").stat().st_size > 0
+    for table in TABLES:
+        lines = (folder / f"{table}.csv").read_text().splitlines()
+        assert len(lines) >= 2, table
+    saved = json.loads((folder / "data.json").read_text())
+    assert saved["solvers"]["fixed_step"]["fixed_step_history"].startswith("arrays.npz:")
+    assert (folder / "arrays.npz").exists() and (tmp_path / "index.md").exists()
