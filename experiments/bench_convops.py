@@ -21,6 +21,7 @@ import numpy as np
 import scipy.fft as sfft
 import scipy.ndimage as ndi
 import scipy.sparse as sp
+from tqdm.auto import tqdm
 
 from convops import BOUNDARIES, convolution_matrix, convolution_operator
 from convops._geometry import plan_convolution
@@ -54,13 +55,13 @@ def _nbytes(A) -> int:
     return A.data.nbytes + A.indices.nbytes + A.indptr.nbytes
 
 
-def run_build(size=512, ksize=15, *, cases=None, repeat=3, seed=0):
+def run_build(size=512, ksize=15, *, cases=None, repeat=3, seed=0, progress=False):
     """Build speed and peak memory against the COO build."""
     rng = np.random.default_rng(seed)
     kernel = rng.standard_normal((ksize, ksize))
     cases = cases or [(b, "same") for b in BOUNDARIES] + [("zero", "full")]
     rows = []
-    for boundary, output in cases:
+    for boundary, output in tqdm(cases, desc="matrix build", disable=not progress, leave=False):
         build = lambda: convolution_matrix(kernel, (size, size), boundary=boundary, output=output)
         A = build()
         times = compare_times({"ours": build, "coo": lambda: coo_build(kernel, (size, size), boundary=boundary,
@@ -73,7 +74,8 @@ def run_build(size=512, ksize=15, *, cases=None, repeat=3, seed=0):
         A2 = build()
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-        rows.append(dict(boundary=boundary, output=output, nnz=A.nnz, matrix_MiB=_nbytes(A) / 2**20,
+        rows.append(dict(image=f"{size}x{size}", kernel=f"{ksize}x{ksize}", boundary=boundary, output=output,
+                         nnz=A.nnz, matrix_MiB=_nbytes(A) / 2**20,
                          ours_s=t_ours, coo_s=t_coo, ours_Mnnz_s=A.nnz / t_ours / 1e6,
                          coo_Mnnz_s=A.nnz / t_coo / 1e6, speedup=t_coo / t_ours,
                          peak_over_matrix=peak / _nbytes(A2)))
@@ -98,12 +100,12 @@ def _fft_peer(image, kernel, boundary):
     return lambda: sfft.irfft2(sfft.rfft2(np.pad(image, pads, mode=mode), s=grid) * spectrum, s=grid)[crop]
 
 
-def run_apply(size=512, ksizes=(3, 5, 15, 31), *, repeat=7, seed=0):
+def run_apply(size=512, ksizes=(3, 5, 15, 31), *, repeat=7, seed=0, progress=False):
     """Forward apply ('same') against ndimage and the cached-FFT product."""
     rng = np.random.default_rng(seed)
     image = rng.standard_normal((size, size))
     rows = []
-    for k in ksizes:
+    for k in tqdm(ksizes, desc="operator apply", disable=not progress, leave=False):
         kernel = rng.standard_normal((k, k))
         for boundary, rule in BOUNDARIES.items():
             op = convolution_operator(kernel, image.shape, boundary=boundary, output="same")
@@ -112,7 +114,7 @@ def run_apply(size=512, ksizes=(3, 5, 15, 31), *, repeat=7, seed=0):
             np.testing.assert_allclose(op.apply(image), peers["ndimage"](), atol=1e-8)
             times = compare_times({"ours": lambda: op.apply(image), **peers}, repeat=repeat)
             best_peer = min(("ndimage", "cached_fft"), key=times.get)
-            rows.append(dict(kernel=f"{k}x{k}", boundary=boundary, method=op.method,
+            rows.append(dict(image=f"{size}x{size}", kernel=f"{k}x{k}", boundary=boundary, method=op.method,
                              ours_ms=1e3 * times["ours"], ndimage_ms=1e3 * times["ndimage"],
                              cached_fft_ms=1e3 * times["cached_fft"],
                              adjoint_ms=1e3 * best_time(lambda: op.apply_adjoint(image), repeat=repeat),
@@ -120,12 +122,12 @@ def run_apply(size=512, ksizes=(3, 5, 15, 31), *, repeat=7, seed=0):
     return rows
 
 
-def run(quick: bool = False):
+def run(quick: bool = False, progress: bool = False):
     """Both tables as ``{'build': rows, 'apply': rows}``."""
     if quick:
-        return {"build": run_build(96, 7, cases=[("replicate", "same")], repeat=2),
-                "apply": run_apply(96, (3, 15), repeat=3)}
-    return {"build": run_build(), "apply": run_apply()}
+        return {"build": run_build(96, 7, cases=[("replicate", "same")], repeat=2, progress=progress),
+                "apply": run_apply(96, (3, 15), repeat=3, progress=progress)}
+    return {"build": run_build(progress=progress), "apply": run_apply(progress=progress)}
 
 
 def main(argv=None):

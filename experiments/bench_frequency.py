@@ -15,7 +15,7 @@ import argparse
 import numpy as np
 import scipy.fft as sfft
 
-from experiments._timing import best_time, format_table
+from experiments._timing import compare_times, format_table
 from solvers import inverse_filter, pseudo_inverse_filter, wiener_filter
 
 __all__ = ["run", "main"]
@@ -24,7 +24,7 @@ TARGET_RATIO = 1.5
 BARE = "bare FFTs (rfft2 x2 + irfft2)"
 
 
-def run(quick: bool = False, *, seed: int = 0) -> list[dict]:
+def run(quick: bool = False, *, seed: int = 0, progress: bool = False) -> list[dict]:
     """Time the filters and the bare FFTs on one image.
 
     Parameters
@@ -33,12 +33,14 @@ def run(quick: bool = False, *, seed: int = 0) -> list[dict]:
         256x256 image instead of 2048x2048.
     seed : int, optional
         Seed of the random image and kernel.
+    progress : bool, optional
+        Accepted for a uniform interface (the run takes seconds).
 
     Returns
     -------
     list of dict
-        One row per method: ``method``, ``shape``, ``seconds`` (best of the
-        repeats) and ``ratio`` (seconds / seconds of the bare FFTs).
+        One row per method: ``method``, ``shape``, ``kernel``, ``seconds``
+        (best of the repeats) and ``ratio`` (seconds / seconds of the bare FFTs).
     """
     n = 256 if quick else 2048
     shape = (n, n)
@@ -58,16 +60,12 @@ def run(quick: bool = False, *, seed: int = 0) -> list[dict]:
         "pseudo_inverse_filter(threshold=1e-2)": lambda: pseudo_inverse_filter(image, kernel, 1e-2),
         "inverse_filter": lambda: inverse_filter(image, kernel),
     }
-    # Interleaved rounds, best of all: a load change on a shared machine then
-    # affects the filters and the bare FFTs alike.
-    repeat = 10 if quick else 3
-    times = dict.fromkeys(methods, float("inf"))
-    for _ in range(3):
-        for name, func in methods.items():
-            times[name] = min(times[name], best_time(func, repeat=repeat))
+    # Interleaved rounds: a load change on a shared machine then affects the
+    # filters and the bare FFTs alike.
+    times = compare_times(methods, repeat=30 if quick else 9)
     base = times[BARE]
     return [
-        {"method": name, "shape": f"{n}x{n}", "seconds": t, "ratio": t / base}
+        {"method": name, "shape": f"{n}x{n}", "kernel": "15x15", "seconds": t, "ratio": t / base}
         for name, t in times.items()
     ]
 

@@ -122,7 +122,7 @@ def run_large_restore(n=2048, *, reg=1e-3, tol=1e-4, repeat=3):
                 ours_dtype=dtypes["ours"], pylops_dtype=dtypes["pylops"])
 
 
-def run_cost_vs_size(sizes=(256, 512, 1024, 2048, 4096), *, repeat=3, progress=False):
+def run_cost_vs_size(sizes=(256, 512, 1024, 2048, 4096), *, repeat=3, extra=4, progress=False):
     """Part 2: build, apply and one iteration against size, beside the peers."""
     import pylops
     import scipy.ndimage as ndi
@@ -154,12 +154,12 @@ def run_cost_vs_size(sizes=(256, 512, 1024, 2048, 4096), *, repeat=3, progress=F
             "apply": lambda: op.apply(blurred),
             "apply_ndimage": lambda: ndi.convolve(blurred, kernel, mode="nearest"),
             "apply_pylops": lambda: pop.matvec(b),
-            "iteration": lambda: ours(1), "iteration+": lambda: ours(3),
-            "iteration_pylops": lambda: theirs(1), "iteration_pylops+": lambda: theirs(3),
+            "iteration": lambda: ours(1), "iteration+": lambda: ours(1 + extra),
+            "iteration_pylops": lambda: theirs(1), "iteration_pylops+": lambda: theirs(1 + extra),
             "iteration_skimage_rl": lambda: richardson_lucy(positive, kernel, num_iter=1, clip=False),
         }, repeat=repeat)
         for key in ("iteration", "iteration_pylops"):
-            times[key] = _per_iteration(times, key, 2)
+            times[key] = _per_iteration(times, key, extra)
             del times[f"{key}+"]
         rows.append(dict(pixels=n * n, size=f"{n}x{n}", method=op.method,
                          **{f"{k}_s": v for k, v in times.items()}))

@@ -10,7 +10,12 @@ its peers in the same run (interleaved, best of several rounds):
   the bare FFTs they need;
 - :mod:`experiments.bench_solvers`: least-squares inverse kernels against
   ``scipy.sparse.linalg.lsqr`` and ``spsolve``, and the fixed-step gradient
-  descent of the second text beside CG.
+  descent of the second text beside CG;
+- :mod:`experiments.bench_scale`: a 2048x2048 replicate-boundary
+  restoration without a matrix (time, peak memory, one CG iteration against
+  two operator applications and against pylops), and the cost of the
+  build, the apply and one solver iteration against image size beside
+  scipy.ndimage, pylops and scikit-image.
 
 The study is a list of sections, :data:`SECTIONS`; each has a name, a
 function ``compute(quick, progress) -> dict`` whose ``'tables'`` entry
@@ -32,7 +37,7 @@ from typing import Callable
 import numpy as np
 from tqdm import tqdm
 
-from . import bench_convops, bench_frequency, bench_solvers
+from . import bench_convops, bench_frequency, bench_scale, bench_solvers
 from ._plot import figure, log_axis_label
 
 __all__ = ["NAME", "QUESTION", "Section", "SECTIONS", "TARGETS", "compute", "draw", "summarize"]
@@ -51,6 +56,10 @@ TARGETS = dict(
     inverse_speedup=5.0,       # ... and at least this many times faster than lsqr
     frequency_ratio=bench_frequency.TARGET_RATIO,  # filter time / bare FFT time
     optimum_gap=bench_solvers.TARGET_GAP,          # relative objective gap that counts as the optimum
+    large_size="2048x2048",    # the large restoration (bench_scale's full run) ...
+    large_seconds=60.0,        # ... well under a minute
+    large_peak_GiB=3.0,        # ... with peak memory under this
+    iteration_ratio=1.5,       # one CG iteration / two FFT-based operator applications
 )
 
 
@@ -94,7 +103,7 @@ def _log_bars(ax, values, headroom=8.0):
 # --------------------------------------------------------------------------
 
 def _compute_convops(quick, progress):
-    return {"tables": bench_convops.run(quick)}
+    return {"tables": bench_convops.run(quick, progress=progress)}
 
 
 def _case(row) -> str:
@@ -173,7 +182,7 @@ def _summarize_convops(data):
 # --------------------------------------------------------------------------
 
 def _compute_frequency(quick, progress):
-    return {"tables": {"frequency": bench_frequency.run(quick)}}
+    return {"tables": {"frequency": bench_frequency.run(quick, progress=progress)}}
 
 
 def _draw_frequency(data):
@@ -276,11 +285,70 @@ def _summarize_solvers(data):
     ]
 
 
+# --------------------------------------------------------------------------
+# Scale: large images without matrices, cost against size
+# --------------------------------------------------------------------------
+
+_COST_SERIES = (  # column, label, style
+    ("build_s", "matrix build, ours (3x3)", "o-"), ("build_coo_s", "matrix build, COO peer", "o:"),
+    ("apply_s", "apply, ours", "s-"), ("apply_ndimage_s", "apply, scipy.ndimage", "s:"),
+    ("apply_pylops_s", "apply, pylops Convolve2D (fft)", "s--"),
+    ("iteration_s", "CGLS iteration, ours", "^-"), ("iteration_pylops_s", "CGLS iteration, pylops", "^--"),
+    ("iteration_skimage_rl_s", "Richardson-Lucy iteration, scikit-image", "^:"),
+)
+
+
+def _compute_scale(quick, progress):
+    raw = bench_scale.run(quick, progress=progress)
+    return {"tables": {"large_restore": [raw["large"]], "cost_vs_size": raw["cost"]}}
+
+
+def _draw_scale(data):
+    rows = data["tables"]["cost_vs_size"]
+    pixels = np.array([r["pixels"] for r in rows], dtype=float)
+    fig, ax = figure(1, 1, width=7.5, height=5.2)
+    for column, label, style in _COST_SERIES:
+        ax.loglog(pixels, [r[column] for r in rows], style, ms=4, label=label)
+    anchor = rows[0]["apply_s"]  # reference slopes through the first apply time
+    ax.loglog(pixels, anchor * pixels / pixels[0], color="0.6", lw=3, alpha=0.5, label="slope N")
+    ax.loglog(pixels, anchor * pixels * np.log(pixels) / (pixels[0] * np.log(pixels[0])), color="0.3", lw=3,
+              alpha=0.4, label="slope N log N")
+    ax.set(xlabel=log_axis_label("image size N", "pixels"), ylabel=log_axis_label("time", "s"),
+           title=f"Cost against size ({bench_scale.KERNEL_SHAPE[0]}x{bench_scale.KERNEL_SHAPE[1]} kernel, "
+                 "replicate boundaries, float32)")
+    ax.legend(fontsize=7, ncol=2)
+    return {"cost_vs_size": fig}
+
+
+def _summarize_scale(data):
+    large = data["tables"]["large_restore"][0]
+    note = f" (set for {TARGETS['large_size']})" if large["size"] != TARGETS["large_size"] else ""
+    return [
+        (f"restore {large['size']} (kernel {large['kernel']}, replicate, Tikhonov) well under "
+         f"{TARGETS['large_seconds']:g} s{note}",
+         f"{large['seconds']:.3g} s, {large['iterations']} CG iterations ({large['method']}), "
+         f"relative error {large['relative_error']:.3g}", large["seconds"] < TARGETS["large_seconds"]),
+        (f"... with peak memory under {TARGETS['large_peak_GiB']:g} GiB",
+         f"{large['peak_rss_GiB']:.2f} GiB (whole process, {large['rss_before_solve_GiB']:.2f} GiB before the solve)",
+         large["peak_rss_GiB"] < TARGETS["large_peak_GiB"]),
+        (f"one CG iteration <= {TARGETS['iteration_ratio']:g}x two FFT-based operator applications",
+         f"{large['iteration_over_two_applications']:.2f}x ({large['cgls_iteration_s']:.3g} s against "
+         f"{large['forward_s']:.3g} + {large['adjoint_s']:.3g} s)",
+         large["iteration_over_two_applications"] <= TARGETS["iteration_ratio"]),
+        ("one CG iteration beats pylops' cgls with Convolve2D (fft)",
+         f"pylops {large['pylops_cgls_iteration_s']:.3g} s per iteration, {large['pylops_over_ours']:.2f}x ours",
+         large["pylops_over_ours"] > 1.0),
+        ("float32 stays float32 end to end", f"solution {large['dtype']}, iterations {large['ours_dtype']}",
+         large["dtype"] == large["ours_dtype"] == "float32"),
+    ]
+
+
 #: The sections, in the order they run and appear.
 SECTIONS: list[Section] = [
     Section("convops", _compute_convops, _draw_convops, _summarize_convops),
     Section("frequency", _compute_frequency, _draw_frequency, _summarize_frequency),
     Section("solvers", _compute_solvers, _draw_solvers, _summarize_solvers),
+    Section("scale", _compute_scale, _draw_scale, _summarize_scale),
 ]
 
 

@@ -16,7 +16,8 @@ from matplotlib.figure import Figure
 from convops import BOUNDARIES
 from experiments import _cli, bench_frequency, bench_solvers, benchmark
 
-TABLES = {"build", "apply", "frequency", "inverse_kernel", "fixed_step"}
+TABLES = {"build", "apply", "frequency", "inverse_kernel", "fixed_step", "large_restore", "cost_vs_size"}
+FIGURES = {"build", "apply", "frequency", "inverse_kernel", "cost_vs_size"}
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +83,7 @@ def test_fixed_step_history(data):
 
 def test_draw(data):
     figures = benchmark.draw(data)
-    assert set(figures) == {"build", "apply", "frequency", "inverse_kernel"}
+    assert set(figures) == FIGURES
     assert all(isinstance(f, Figure) for f in figures.values())
     for fig in figures.values():
         for ax in fig.axes:
@@ -95,7 +96,7 @@ def test_summary_states_targets_with_measured_numbers(data):
     assert f"{build['speedup']:.1f}x" in text
     assert f"{data['tables']['inverse_kernel'][1]['speedup_vs_ours']:.1f}x" in text
     rows = [line for line in text.splitlines() if line.startswith("| ") and not line.startswith("| target")]
-    assert len(rows) == 6 and all(line.endswith(("| yes |", "| no |")) for line in rows)
+    assert len(rows) == 11 and all(line.endswith(("| yes |", "| no |")) for line in rows)
     changed = copy.deepcopy(data)
     changed["tables"]["build"][0]["speedup"] = 123.4
     new = benchmark.summarize(changed)
@@ -107,7 +108,7 @@ def test_run_writes_outputs(tmp_path):
                                          log=lambda *a: None)
     assert not failures and [o.name for o in outputs] == ["benchmark"]
     folder = tmp_path / "benchmark"
-    for stem in ("build", "apply", "frequency", "inverse_kernel"):
+    for stem in FIGURES:
         assert (folder / f"{stem}.png").stat().st_size > 0
     for table in TABLES:
         lines = (folder / f"{table}.csv").read_text().splitlines()
@@ -115,3 +116,21 @@ def test_run_writes_outputs(tmp_path):
     saved = json.loads((folder / "data.json").read_text())
     assert saved["solvers"]["fixed_step"]["fixed_step_history"].startswith("arrays.npz:")
     assert (folder / "arrays.npz").exists() and (tmp_path / "index.md").exists()
+
+
+def test_scale_section_measures_the_large_restore_and_the_peers(data):
+    (large,) = data["tables"]["large_restore"]
+    assert large["method"] == "cg" and large["converged"] and large["dtype"] == "float32"
+    assert large["ours_dtype"] == "float32" and large["pylops_dtype"] == "float32"
+    assert 0 < large["relative_error"] < 0.2  # a restoration, not noise
+    assert large["peak_rss_GiB"] >= large["rss_before_solve_GiB"] > 0
+    for key in ("seconds", "forward_s", "adjoint_s", "cgls_iteration_s", "pylops_cgls_iteration_s"):
+        assert _positive(large[key]), key
+    assert large["iteration_over_two_applications"] == pytest.approx(
+        large["cgls_iteration_s"] / (large["forward_s"] + large["adjoint_s"]))
+    rows = data["tables"]["cost_vs_size"]
+    assert [r["pixels"] for r in rows] == sorted(r["pixels"] for r in rows)
+    # Per-iteration times are differences of two timed runs: finite, but not
+    # necessarily positive on a busy machine at quick-mode sizes.
+    assert all(math.isfinite(r[c]) for r in rows for c in r if c.endswith("_s"))
+    assert all(_positive(r[c]) for r in rows for c in r if c.endswith("_s") and not c.startswith("iteration"))
