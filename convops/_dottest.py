@@ -25,8 +25,10 @@ def dot_test(op, *, rng=None, rtol=None, complex_vectors=None, raise_error=True)
     rng : numpy.random.Generator or int, optional
         Source of the random vectors (``numpy.random.default_rng(rng)``).
     rtol : float, optional
-        Allowed relative mismatch ``|a - b| / max(|a|, |b|)``; default from
-        :func:`dot_test_tolerance` for the operator's dtype.
+        Allowed relative mismatch ``|a - b| / max(||Au|| ||v||, ||u|| ||A^H v||)``
+        (the Cauchy-Schwarz scale of both inner products, so that an
+        operator that is zero or nearly so is not failed for rounding);
+        default from :func:`dot_test_tolerance` for the operator's dtype.
     complex_vectors : bool, optional
         Use complex ``u`` and ``v``; default: when the operator is complex.
     raise_error : bool, optional
@@ -57,9 +59,11 @@ def dot_test(op, *, rng=None, rtol=None, complex_vectors=None, raise_error=True)
         return v + 1j * rng.standard_normal(size).astype(real) if use_complex else v
 
     u, v = draw(n), draw(m)
-    lhs = np.vdot(v, np.asarray(op.matvec(u)).ravel())
-    rhs = np.vdot(np.asarray(op.rmatvec(v)).ravel(), u)
-    scale = max(abs(lhs), abs(rhs), np.finfo(real).tiny)
+    au = np.asarray(op.matvec(u)).ravel()
+    ahv = np.asarray(op.rmatvec(v)).ravel()
+    lhs, rhs = np.vdot(v, au), np.vdot(ahv, u)
+    scale = max(np.linalg.norm(au) * np.linalg.norm(v), np.linalg.norm(u) * np.linalg.norm(ahv),
+                np.finfo(real).tiny)
     mismatch = float(abs(lhs - rhs) / scale)
     tol = dot_test_tolerance(dtype) if rtol is None else rtol
     if raise_error and not mismatch <= tol:

@@ -24,10 +24,11 @@ def problems(draw):
                 correlate=draw(st.booleans()), seed=draw(st.integers(0, 2**16)))
 
 
-def setup(p):
+def setup(p, *, structural_zeros=False):
     rng = np.random.default_rng(p["seed"])
     kernel = rng.standard_normal(p["kshape"])
-    kernel[rng.random(p["kshape"]) < 0.2] = 0.0  # some structural zeros
+    if structural_zeros:  # taps the matrix must not store
+        kernel[rng.random(p["kshape"]) < 0.2] = 0.0
     image = rng.standard_normal(p["shape"])
     kw = dict(boundary=p["boundary"], output=p["output"], origin=p["origin"], correlate=p["correlate"])
     return rng, kernel, image, kw
@@ -35,7 +36,7 @@ def setup(p):
 
 @given(problems())
 def test_matrix_equals_reference(p):
-    _, kernel, image, kw = setup(p)
+    _, kernel, image, kw = setup(p, structural_zeros=True)
     A = convolution_matrix(kernel, image.shape, **kw)
     expected = reference(image, kernel, p["boundary"], p["output"], p["origin"], p["correlate"])
     np.testing.assert_allclose(A @ image.ravel(), expected.ravel(), rtol=1e-12, atol=1e-12)
@@ -44,6 +45,9 @@ def test_matrix_equals_reference(p):
 
 @given(problems())
 def test_operator_equals_matrix_and_adjoint_is_exact(p):
+    # No structural zeros here: an operator that is zero in exact arithmetic
+    # has inner products at rounding level, and no relative dot test means
+    # anything there.
     rng, kernel, image, kw = setup(p)
     A = convolution_matrix(kernel, image.shape, **kw)
     v = rng.standard_normal(A.shape[0])
