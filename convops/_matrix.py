@@ -260,7 +260,7 @@ def _build_csr(g: Geometry) -> sp.csr_array:
         strides = [int(indptr[row0 + step] - base) if n > 1 else 0 for step, n in zip(row_steps, sizes)]
         tasks.extend(_split_block(base, strides, sizes, values, cols.astype(idx_dtype), col_strides))
     fill = partial(_fill_block, data, indices)
-    if len(tasks) > 1 and _WORKERS > 1:
+    if nnz >= _SPLIT_ENTRIES and _WORKERS > 1:
         with ThreadPoolExecutor(_WORKERS) as pool:  # numpy releases the GIL while copying
             list(pool.map(lambda task: fill(*task), tasks))
     else:

@@ -28,7 +28,7 @@ import numpy as np
 
 from ._timing import compare_times, format_table
 
-__all__ = ["blur_problem", "run_large_restore", "run_cost_vs_size", "run", "main"]
+__all__ = ["blur_problem", "peak_rss_GiB", "run_large_restore", "run_cost_vs_size", "run", "main"]
 
 KERNEL_SHAPE = (15, 13)
 
@@ -49,25 +49,45 @@ def blur_problem(n: int, *, dtype=np.float32, noise=0.01, seed=0):
 _CHILD = """
 import json, resource, sys, time
 import numpy as np
-from experiments.bench_scale import blur_problem
+from experiments.bench_scale import blur_problem, peak_rss_GiB
 from solvers import restore
 n, reg, tol = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
 image, kernel, blurred = blur_problem(n)
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = peak_rss_GiB()
 start = time.perf_counter()
 result = restore(blurred, kernel, boundary="replicate", reg=reg, tol=tol)
 seconds = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+peak = peak_rss_GiB()
 error = float(np.linalg.norm(result.solution - image) / np.linalg.norm(image))
 print(json.dumps(dict(seconds=seconds, iterations=result.iterations, converged=result.converged,
                       method=result.info["method"], dtype=str(result.solution.dtype),
-                      peak_rss_GiB=peak / 2**20, rss_before_solve_GiB=before / 2**20,
+                      peak_rss_GiB=peak, rss_before_solve_GiB=before,
                       input_MiB=blurred.nbytes / 2**20, relative_error=error)))
 """
 
 
+def peak_rss_GiB() -> float:
+    """Peak resident memory of this process in GiB.
+
+    Linux's ``VmHWM`` (reset by ``exec``, so a fresh interpreter starts
+    from zero); elsewhere ``ru_maxrss``, which on Linux is inherited from
+    the parent across ``fork``/``exec`` and so overstates a child's peak.
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 2**20  # kB
+    except OSError:
+        pass
+    import resource
+
+    scale = 2**30 if sys.platform == "darwin" else 2**20  # bytes on macOS, kB elsewhere
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale
+
+
 def _solve_in_subprocess(n, reg, tol):
-    """restore() in a fresh interpreter, so that ru_maxrss is this solve's peak."""
+    """restore() in a fresh interpreter, so that its peak memory is this solve's."""
     out = subprocess.run([sys.executable, "-c", _CHILD, str(n), str(reg), str(tol)], check=True,
                          capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
