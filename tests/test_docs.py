@@ -1,6 +1,8 @@
 """The README's Python examples and every docstring example run."""
 
+import contextlib
 import doctest
+import io
 import importlib
 import pkgutil
 import re
@@ -26,9 +28,14 @@ def test_docstring_examples(name):
     assert result.failed == 0
 
 
-def test_readme_examples_run():
+def test_readme_examples_run_and_print_what_the_readme_says():
     text = (ROOT / "README.md").read_text()
-    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
-    assert blocks, "the README has no Python example"
-    for block in blocks:
-        exec(compile(block, "README.md", "exec"), {})
+    examples = re.findall(r"```python\n(.*?)```(?:\s*prints\s*```\n(.*?)```)?", text, re.S)
+    assert examples, "the README has no Python example"
+    assert sum(1 for _, printed in examples if printed) >= 3
+    for code, printed in examples:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            exec(compile(code, "README.md", "exec"), {})
+        if printed:
+            assert out.getvalue().strip() == printed.strip()
