@@ -1,4 +1,4 @@
-"""Independent references for convolution: numpy.pad, then a direct 'valid'
+"""Independent references for the tests: numpy.pad, then a direct 'valid'
 convolution or correlation from scipy.signal (no code shared with convops)."""
 
 import numpy as np
@@ -50,3 +50,18 @@ def reference(image, kernel, boundary, output, origin=0, correlate=False):
     if correlate:
         return ss.correlate(padded, kernel, mode="valid", method="direct")
     return ss.convolve(padded, kernel, mode="valid", method="direct")
+
+
+# Shared by the solver tests.
+def random_vector(rng, size, dtype=np.float64):
+    v = rng.standard_normal(size)
+    if np.dtype(dtype).kind == "c":
+        v = v + 1j * rng.standard_normal(size)
+    return v.astype(dtype)
+
+
+def tikhonov_reference(A, b, reg):
+    """Minimum-norm minimiser of 0.5||Ax - b||^2 + 0.5 reg ||x||^2 by SVD."""
+    n = A.shape[1]
+    stacked = np.vstack([A, np.sqrt(reg) * np.eye(n)])
+    return np.linalg.lstsq(stacked, np.concatenate([b, np.zeros(n)]), rcond=None)[0]

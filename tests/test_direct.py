@@ -11,6 +11,7 @@ from scipy.sparse.linalg import aslinearoperator, lsqr
 import convops
 import solvers._direct as direct
 from solvers import cgls, least_squares
+from reference import random_vector, tikhonov_reference
 
 
 def random_matrix(rng, m, n, rank=None, dtype=np.float64):
@@ -19,19 +20,6 @@ def random_matrix(rng, m, n, rank=None, dtype=np.float64):
     if np.dtype(dtype).kind == "c":
         A = A + 1j * (rng.standard_normal((m, rank)) @ rng.standard_normal((rank, n)))
     return A.astype(dtype)
-
-
-def random_vector(rng, size, dtype=np.float64):
-    v = rng.standard_normal(size)
-    if np.dtype(dtype).kind == "c":
-        v = v + 1j * rng.standard_normal(size)
-    return v.astype(dtype)
-
-
-def tikhonov_reference(A, b, reg):
-    n = A.shape[1]
-    stacked = np.vstack([A, np.sqrt(reg) * np.eye(n)])
-    return np.linalg.lstsq(stacked, np.concatenate([b, np.zeros(n)]), rcond=None)[0]
 
 
 def relerr(x, ref):

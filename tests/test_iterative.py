@@ -11,6 +11,7 @@ from scipy.sparse.linalg import aslinearoperator, lsqr
 
 import convops
 from solvers import as_operator, cgls, gradient_descent, nesterov, operator_norm
+from reference import random_vector, tikhonov_reference
 
 SOLVERS = [gradient_descent, nesterov, cgls]
 SOLVER_IDS = ["gd", "nesterov", "cgls"]
@@ -28,20 +29,6 @@ def matrix_with_singular_values(rng, m, n, s, dtype=np.float64):
     S = np.zeros((m, n))
     S[: len(s), : len(s)] = np.diag(s)
     return (orthonormal(m) @ S @ orthonormal(n).conj().T).astype(dtype)
-
-
-def random_vector(rng, size, dtype=np.float64):
-    v = rng.standard_normal(size)
-    if np.dtype(dtype).kind == "c":
-        v = v + 1j * rng.standard_normal(size)
-    return v.astype(dtype)
-
-
-def tikhonov_reference(A, b, reg):
-    """Minimum-norm minimiser of 0.5||Ax - b||^2 + 0.5 reg ||x||^2 by SVD."""
-    n = A.shape[1]
-    stacked = np.vstack([A, np.sqrt(reg) * np.eye(n)])
-    return np.linalg.lstsq(stacked, np.concatenate([b, np.zeros(n)]), rcond=None)[0]
 
 
 def normal_residual(A, b, x, reg):
