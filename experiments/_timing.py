@@ -27,12 +27,16 @@ def compare_times(funcs: Mapping[str, Callable[[], object]], *, repeat: int = 7)
     """Best wall time in seconds of each function, measured interleaved.
 
     Each round calls every function once, in turn, so that a change of load
-    on a shared machine affects all of them alike; the best of `repeat`
-    rounds is reported for each.
+    on a shared machine affects all of them alike, starting from a different
+    one each round (the first call of a round tends to pay for the cache
+    state the previous one left); the best of `repeat` rounds is reported
+    for each.
     """
     best = {name: float("inf") for name in funcs}
-    for _ in range(repeat):
-        for name, func in funcs.items():
+    order = list(funcs.items())
+    for round_ in range(repeat):
+        shift = round_ % len(order)
+        for name, func in order[shift:] + order[:shift]:
             start = time.perf_counter()
             func()
             best[name] = min(best[name], time.perf_counter() - start)
