@@ -1,0 +1,55 @@
+"""The one progress-bar rule of every long solve.
+
+A solve knows its budget (``maxiter`` iterations, ``n_samples`` samples)
+but usually stops earlier.  A bar closed below its total looks like a
+failure (tqdm's notebook bar turns red), so a solve that *finishes*, by
+converging or by a callback, shrinks the total to what was done before it
+closes; an interrupted one (Ctrl-C, an exception) is left as it stood.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from tqdm.auto import tqdm
+
+__all__ = ["progress_bar"]
+
+
+@contextmanager
+def progress_bar(total: int, desc: str, enabled: bool, *, unit: str = "it"):
+    """A tqdm bar over `total` steps that ends complete when the solve finishes.
+
+    Parameters
+    ----------
+    total : int
+        The budget (``maxiter``).
+    desc : str
+        Label shown before the bar.
+    enabled : bool
+        ``False`` gives a disabled bar (every call is a no-op).
+    unit : str, optional
+        Unit of one step.
+
+    Yields
+    ------
+    tqdm
+        Call ``bar.update(n)`` as steps are done.  When the ``with`` block
+        ends normally the total is set to the steps done, so the bar closes
+        at 100 %; when it ends by an exception the bar closes as it stood.
+
+    Examples
+    --------
+    >>> with progress_bar(1000, "demo", False) as bar:
+    ...     bar.update(10)      # converged after 10 of 1000 iterations
+    """
+    bar = tqdm(total=total, desc=desc, disable=not enabled, mininterval=0.25, unit=unit, leave=False)
+    try:
+        yield bar
+    except BaseException:
+        bar.close()
+        raise
+    if not bar.disable and bar.n < bar.total:
+        bar.total = bar.n
+        bar.refresh()
+    bar.close()
