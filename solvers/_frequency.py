@@ -6,25 +6,34 @@ diagonalises the block-circulant matrix ``A`` of
 ``convops.convolution_matrix(kernel, shape, boundary='circular',
 output='same')``, whose eigenvalues are ``H`` and whose singular values are
 ``|H|``.  Each filter is then the matching matrix solve done in
-``O(N log N)``.
+``O(N log N)`` by the one spectral solve of ``solvers._spectral``, which
+also holds the one rule of what counts as a zero of ``H``
+(``|H| <= ZERO_EPS * eps * sqrt(taps) * max|H|``, see ``zeros_of``) and
+scales ``H`` and the image by powers of two, so that the result is correct
+whenever it is representable, for kernels and images anywhere in the
+floating-point range.
 
 Real images with real kernels use real FFTs (``scipy.fft.rfftn``, half the
-spectrum); anything complex uses complex FFTs.  The output dtype is
-``convops.float_dtype(blurred, kernel)``.  Counts of frequencies always
-refer to the full grid of ``blurred.size`` values.  The number of threads of
-the FFTs follows ``scipy.fft.set_workers``.
+spectrum); anything complex uses complex FFTs, with the same answers and
+counts.  The output dtype is ``convops.float_dtype(blurred, kernel)`` and
+the computation runs in it.  Counts of frequencies always refer to the full
+grid of ``blurred.size`` values.  The number of threads of the FFTs follows
+``scipy.fft.set_workers``.
 """
 
 from __future__ import annotations
 
+import math
 import numbers
+import sys
 from typing import NamedTuple
 
 import numpy as np
 import scipy.fft as sfft
 
-from convops import float_dtype, psf2otf
 from convops._validation import as_float_array, check_kernel, check_real, check_shape
+
+from ._spectral import Spectrum, eigenvalues, zeros_of
 
 __all__ = [
     "PseudoInverseResult",
@@ -79,55 +88,12 @@ def _check_kernel(kernel, ndim: int) -> np.ndarray:
     return k
 
 
-class _Grid(NamedTuple):
-    shape: tuple  # image shape
-    real: bool  # spectra are rfftn halves
-
-
-def _spectra(blurred, kernel):
-    """Validate the inputs; return ``G``, ``H`` (both ours to overwrite) and the grid."""
+def _spectrum(blurred, kernel, zero_rtol=None) -> Spectrum:
+    """Validate the inputs; return their :class:`~solvers._spectral.Spectrum`."""
     g = as_float_array(blurred, "blurred")
     if g.ndim == 0:
         raise ValueError(f"blurred must have at least one dimension, got a scalar {blurred!r}")
-    k = _check_kernel(kernel, g.ndim)
-    dtype = float_dtype(g, k)
-    real = dtype.kind == "f"
-    g = g.astype(dtype, copy=False)
-    # A real kernel stays real (its precision follows the working dtype).
-    k = k.astype(dtype if real or k.dtype.kind == "c" else np.finfo(dtype).dtype, copy=False)
-    grid = _Grid(g.shape, real)
-    if real:
-        return sfft.rfftn(g), psf2otf(k, g.shape, real=True), grid
-    return sfft.fftn(g), psf2otf(k, g.shape), grid
-
-
-def _back(G: np.ndarray, grid: _Grid) -> np.ndarray:
-    """Inverse DFT of the filtered spectrum, refusing overflowed results."""
-    if grid.real:
-        out = sfft.irfftn(G, s=grid.shape, overwrite_x=True)
-    else:
-        out = sfft.ifftn(G, overwrite_x=True)
-    if not np.isfinite(out).all():
-        raise ValueError(
-            "the restored image overflowed (non-finite values); the image values are too large "
-            "for the amplification of 1/H: rescale the image or use a larger threshold or c"
-        )
-    return out
-
-
-def _full_count(mask: np.ndarray, grid: _Grid) -> int:
-    """Number of True values of `mask` on the full DFT grid.
-
-    A half spectrum stands for its conjugate mirror as well: every column
-    counts twice except column 0 and, for an even last axis, the last one.
-    """
-    n = int(np.count_nonzero(mask))
-    if not grid.real:
-        return n
-    n = 2 * n - int(np.count_nonzero(mask[..., 0]))
-    if grid.shape[-1] % 2 == 0 and grid.shape[-1] > 1:
-        n -= int(np.count_nonzero(mask[..., -1]))
-    return n
+    return Spectrum(g, _check_kernel(kernel, g.ndim), "fft", rtol=zero_rtol)
 
 
 def inverse_filter(blurred, kernel, *, zero_tol=None) -> np.ndarray:
@@ -146,11 +112,13 @@ def inverse_filter(blurred, kernel, *, zero_tol=None) -> np.ndarray:
         Point-spread function ``h``; may be larger than the image (it is
         folded onto the grid periodically).
     zero_tol : float, optional
-        ``H`` counts as zero where ``|H| <= zero_tol * max|H|``.  The
-        default is ``1e-12`` in double precision, about a thousand times
-        the roundoff of an FFT, so it catches the numerical zeros of exact
-        zeros without refusing merely ill-conditioned kernels; and ``1e-5``
-        in single precision, whose FFT roundoff is near ``1e-7 * max|H|``.
+        Relative tolerance of the zero rule: ``H`` counts as zero where
+        ``|H| <= zero_tol * max|H|``.  The default is the rule every filter
+        uses, ``ZERO_EPS * eps * sqrt(kernel.size)`` (``solvers._spectral.zero_rtol``:
+        ``1.1e-14`` for a 3x3 kernel in double precision, ``5.7e-6`` in
+        single), a bound on the rounding error of ``H`` that catches the
+        numerical zeros of exact zeros without refusing merely
+        ill-conditioned kernels.
 
     Returns
     -------
@@ -160,10 +128,11 @@ def inverse_filter(blurred, kernel, *, zero_tol=None) -> np.ndarray:
     Raises
     ------
     ValueError
-        ``H`` has zeros (the message gives their number and suggests
-        :func:`pseudo_inverse_filter` or :func:`wiener_filter`), the kernel
-        is all zeros, inputs are empty or non-finite, their numbers of
-        dimensions differ, `zero_tol` is negative, or the result overflows.
+        ``H`` has zeros (the message gives their number and the smallest
+        ``|H|``, and suggests :func:`pseudo_inverse_filter` or
+        :func:`wiener_filter`), the kernel is all zeros, inputs are empty or
+        non-finite, their numbers of dimensions differ, `zero_tol` is
+        negative, or the result is too large to be represented.
     TypeError
         Non-numeric inputs.
 
@@ -178,7 +147,10 @@ def inverse_filter(blurred, kernel, *, zero_tol=None) -> np.ndarray:
     .. math:: \hat f = \mathrm{IDFT}\left( G[u] / H[u] \right).
 
     Noise in ``g`` is amplified by ``1 / |H[u]|``; near-zeros of ``H`` make
-    the estimate useless long before they make it infinite.
+    the estimate useless long before they make it infinite.  ``H`` and
+    ``g`` are scaled by powers of two before the division and the result
+    scaled back, so a kernel of ``1e-200`` or ``1e200`` or an image near the
+    largest float gives the exact answer whenever it is representable.
 
     Examples
     --------
@@ -190,25 +162,16 @@ def inverse_filter(blurred, kernel, *, zero_tol=None) -> np.ndarray:
     >>> np.allclose(inverse_filter(convolve(x, k, mode="wrap"), k), x)
     True
     """
-    G, H, grid = _spectra(blurred, kernel)
-    if zero_tol is None:
-        zero_tol = 1e-12 if H.real.dtype == np.float64 else 1e-5
-    zero_tol = check_real(zero_tol, "zero_tol")
-    a = np.abs(H)
-    tol = zero_tol * a.max()
-    zeros = _full_count(a <= tol, grid)
-    del a  # temporaries go before the inverse FFT allocates its output
-    if zeros:
-        size = int(np.prod(grid.shape))
+    if zero_tol is not None:
+        zero_tol = check_real(zero_tol, "zero_tol")
+    spectrum = _spectrum(blurred, kernel, zero_tol)
+    if spectrum.zeros:
         raise ValueError(
-            f"H has {zeros} zero(s) among its {size} values (|H| <= zero_tol * max|H| = {tol:.3g}); "
-            "the inverse filter does not exist: use pseudo_inverse_filter(blurred, kernel, threshold) "
-            "or wiener_filter(blurred, kernel, c)"
+            f"H has {spectrum.zeros} zero(s) among its {math.prod(spectrum.shape)} values (smallest |H| = "
+            f"{spectrum.smallest:.3g}, zero when |H| <= {spectrum.rtol:.3g} * max|H|); the inverse filter does "
+            "not exist: use pseudo_inverse_filter(blurred, kernel, threshold) or wiener_filter(blurred, kernel, c)"
         )
-    with np.errstate(invalid="ignore", over="ignore"):  # _back reports overflow
-        G /= H
-    del H
-    return _back(G, grid)
+    return spectrum.solve()[0]
 
 
 def pseudo_inverse_filter(blurred, kernel, threshold) -> PseudoInverseResult:
@@ -234,14 +197,16 @@ def pseudo_inverse_filter(blurred, kernel, threshold) -> PseudoInverseResult:
     PseudoInverseResult
         ``(estimate, zeroed)``: the estimate (shape of `blurred`, dtype
         ``convops.float_dtype(blurred, kernel)``) and the number of the
-        ``blurred.size`` values of ``H`` that were zeroed,
-        ``#{|H| < threshold}`` (with ``threshold = 0``: the exact zeros).
+        ``blurred.size`` values of ``H`` that were zeroed: those with
+        ``|H| < threshold`` and the zeros of ``H`` (with ``threshold = 0``:
+        exactly the zeros of ``H``, by the rule of ``solvers._spectral.zeros_of``).
 
     Raises
     ------
     ValueError
         Negative or non-finite `threshold`, an all-zero kernel, empty or
-        non-finite inputs, mismatched numbers of dimensions, or overflow.
+        non-finite inputs, mismatched numbers of dimensions, or a result too
+        large to be represented.
     TypeError
         Non-numeric inputs or threshold.
 
@@ -254,11 +219,15 @@ def pseudo_inverse_filter(blurred, kernel, threshold) -> PseudoInverseResult:
     .. math::
 
         \hat f = \mathrm{IDFT}\left( G[u] \, H^{+}[u] \right), \qquad
-        H^{+}[u] = \begin{cases} 1 / H[u] & |H[u]| \ge \tau,\ H[u] \ne 0 \\
-                                 0 & \text{otherwise.} \end{cases}
+        H^{+}[u] = \begin{cases} 1 / H[u] & |H[u]| \ge \tau \text{ and } |H[u]| > r \max|H| \\
+                                 0 & \text{otherwise,} \end{cases}
 
-    Exact zeros of ``H`` always get ``0`` (the Moore-Penrose convention), so
-    ``threshold = 0`` never divides by zero.  Each zeroed frequency removes
+    with ``r`` the tolerance of the zero rule (``solvers._spectral.zero_rtol``):
+    the zeros of ``H``, exact or numerical (the FFT gives ``1e-16`` for an
+    exact zero), always get ``0`` (the Moore-Penrose convention), so
+    ``threshold = 0`` never divides by roundoff.  The threshold is in units
+    of ``|H|`` and is compared after the common scaling by a power of two,
+    so the count does not depend on the scale.  Each zeroed frequency removes
     one singular vector (a sinusoid) from the estimate: small thresholds
     leave ripples, large ones ghosts and blur.
 
@@ -273,17 +242,7 @@ def pseudo_inverse_filter(blurred, kernel, threshold) -> PseudoInverseResult:
     (4, (6, 6))
     """
     threshold = check_real(threshold, "threshold")
-    G, H, grid = _spectra(blurred, kernel)
-    a = np.abs(H)
-    drop = a < threshold if threshold > 0 else a == 0
-    del a
-    zeroed = _full_count(drop, grid)
-    np.putmask(H, drop, 1)
-    np.putmask(G, drop, 0)
-    with np.errstate(invalid="ignore", over="ignore"):  # _back reports overflow
-        G /= H
-    del H, drop
-    return PseudoInverseResult(_back(G, grid), zeroed)
+    return PseudoInverseResult(*_spectrum(blurred, kernel).solve(threshold=threshold))
 
 
 def threshold_for_count(kernel, shape, count, *, rtol=None) -> ThresholdChoice:
@@ -309,7 +268,8 @@ def threshold_for_count(kernel, shape, count, *, rtol=None) -> ThresholdChoice:
     -------
     ThresholdChoice
         ``(threshold, zeroed, requested, exact)``.  ``zeroed`` is the count
-        the threshold really gives, ``#{|H| < threshold}``: the reachable
+        :func:`pseudo_inverse_filter` gives with this threshold (the values
+        ``|H| < threshold`` and the zeros of ``H``): the reachable
         count nearest to `count` (half-way requests go to the smaller one);
         ``exact`` says whether `count` itself was reachable.
 
@@ -319,18 +279,19 @@ def threshold_for_count(kernel, shape, count, *, rtol=None) -> ThresholdChoice:
         `count` not an integer, non-numeric kernel or bad shape.
     ValueError
         `count` outside ``[0, prod(shape)]``, an all-zero kernel, a
-        negative `rtol`.
+        negative `rtol`, a shape whose spectrum would not fit in memory.
 
     Notes
     -----
-    Sort the values ``s_0 <= s_1 <= ... <= s_{P-1}`` of ``|H|``.  A count
-    ``z`` is reachable when a threshold separates ``s_{z-1}`` from ``s_z``,
-    i.e. ``s_z - s_{z-1} > rtol * s_{P-1}`` (with ``s_{-1} = 0``, so a
-    count of 0 is unreachable when ``|H|`` has numerical zeros; ``z = P``
-    is always reachable).  The threshold is the midpoint
-    ``(s_{z-1} + s_z) / 2`` of the gap, so roundoff in another evaluation
-    of ``H`` does not change the count; it is ``0`` for ``z = 0`` and
-    ``2 max|H|`` for ``z = P``.
+    Let ``Z`` be the number of zeros of ``H`` by the one zero rule
+    (``solvers._spectral.zeros_of``), which every threshold zeroes, and sort
+    the other values ``s_0 <= s_1 <= ... <= s_{P-Z-1}`` of ``|H|``.  The
+    count ``Z`` is reachable with the threshold ``0``, and no smaller count
+    is; a count ``Z + j`` is reachable when a threshold separates
+    ``s_{j-1}`` from ``s_j``, i.e. ``s_j - s_{j-1} > rtol * max|H|``; the
+    count ``P`` always is.  The threshold is the midpoint
+    ``(s_{j-1} + s_j) / 2`` of the gap, so roundoff in another evaluation
+    of ``H`` does not change the count, and ``2 max|H|`` for ``P``.
 
     Many counts are unreachable because ``|H|`` has ties: a real kernel
     gives ``|H[-u]| = |H[u]|``, and a kernel that is constant along an axis
@@ -353,21 +314,17 @@ def threshold_for_count(kernel, shape, count, *, rtol=None) -> ThresholdChoice:
     if rtol is None:
         rtol = 1e-9 if np.finfo(k.dtype).bits == 64 else 1e-4
     rtol = check_real(rtol, "rtol")
-    s = np.sort(np.abs(psf2otf(k, shape)), axis=None)
-    tol = rtol * s[-1]
-    reachable = np.flatnonzero(np.diff(s, prepend=-np.inf if s[0] > tol else s[0]) > tol)
-    reachable = np.append(reachable, size)
-    i = int(np.searchsorted(reachable, count))
-    below = int(reachable[max(i - 1, 0)])
-    above = int(reachable[min(i, reachable.size - 1)])
-    zeroed = above if above - count < count - below else below
-    if zeroed == size:
-        threshold = 2.0 * float(s[-1])
-    elif zeroed == 0:
-        threshold = 0.0
-    else:
-        threshold = float(s[zeroed - 1] + s[zeroed]) / 2
-    return ThresholdChoice(threshold, zeroed, int(count), zeroed == count)
+    a = np.abs(eigenvalues(k, shape)).ravel()
+    zero = zeros_of(a, taps=k.size)
+    s = np.sort(a[~zero])
+    top = float(s[-1]) if s.size else 0.0
+    gaps = np.flatnonzero(np.diff(s) > rtol * top) + 1
+    reachable = size - s.size + np.concatenate(([0], gaps, [s.size]))
+    thresholds = np.concatenate(([0.0], s[gaps - 1] / 2 + s[gaps] / 2, [min(2 * top, sys.float_info.max)]))
+    i = min(int(np.searchsorted(reachable, count)), reachable.size - 1)
+    j = i - 1 if i and count - reachable[i - 1] <= reachable[i] - count else i
+    zeroed = int(reachable[j])
+    return ThresholdChoice(float(thresholds[j]), zeroed, int(count), zeroed == count)
 
 
 def _mirror(a: np.ndarray, axes: tuple) -> np.ndarray:
@@ -375,8 +332,9 @@ def _mirror(a: np.ndarray, axes: tuple) -> np.ndarray:
     return np.roll(np.flip(a, axes), 1, axes)
 
 
-def _nsr(c, H: np.ndarray, grid: _Grid):
+def _nsr(c, spectrum: Spectrum):
     """`c` as a scalar or an array laid out like ``H`` (validated)."""
+    H, shape = spectrum.H, spectrum.shape
     arr = np.asarray(c)
     if arr.dtype.kind not in "iuf":
         raise TypeError(f"c must be a real number or a real array, got dtype {arr.dtype}")
@@ -386,15 +344,15 @@ def _nsr(c, H: np.ndarray, grid: _Grid):
     if arr.min() < 0:
         raise ValueError(f"c must be >= 0 everywhere, got a minimum of {float(arr.min())!r}")
     half = H.shape
-    if arr.shape not in (grid.shape, half):
-        allowed = f"{grid.shape} or the rfftn half {half}" if grid.real else f"{grid.shape}"
+    if arr.shape not in (shape, half):
+        allowed = f"{shape} or the rfftn half {half}" if spectrum.half else f"{shape}"
         raise ValueError(f"c has shape {arr.shape}; allowed: a scalar, or an array of shape {allowed}")
-    if not grid.real:
+    if not spectrum.half:
         return arr
     # Real data: c must be even, c[u] == c[-u], as the spectra are Hermitian.
     # Of the half, only the columns that hold their own mirror can break it.
-    full = arr.shape == grid.shape
-    n = grid.shape[-1]
+    full = arr.shape == shape
+    n = shape[-1]
     part = arr if full else arr[..., [0, n // 2] if n % 2 == 0 else [0]]
     axes = tuple(range(arr.ndim if full else arr.ndim - 1))
     if not np.allclose(part, _mirror(part, axes), rtol=1e-6, atol=1e-6 * arr.max()):
@@ -437,7 +395,7 @@ def wiener_filter(blurred, kernel, c) -> np.ndarray:
     ValueError
         Negative or non-finite `c`, `c` of another shape (or not symmetric),
         an all-zero kernel, empty or non-finite inputs, mismatched numbers
-        of dimensions, or overflow.
+        of dimensions, or a result too large to be represented.
     TypeError
         Non-numeric inputs or complex `c`.
 
@@ -452,10 +410,14 @@ def wiener_filter(blurred, kernel, c) -> np.ndarray:
         \hat f = \mathrm{IDFT}\left( G[u] \,
                  \frac{\overline{H[u]}}{|H[u]|^2 + c[u]} \right)
 
-    Where the denominator is zero (``c[u] = 0`` and ``H[u] = 0``) the filter
-    is defined as ``0``, the pseudo-inverse convention; ``c = 0`` is thus the
-    pseudo-inverse with threshold 0.  ``|conj(H)/(|H|^2+c)| <= 1/(2 sqrt(c))``
-    bounds the noise gain.
+    At the zeros of ``H`` (exact or numerical, by the one rule of
+    ``solvers._spectral.zeros_of``) the filter is ``0``, the pseudo-inverse
+    convention; ``c = 0`` is thus the pseudo-inverse with threshold 0.
+    ``|conj(H)/(|H|^2+c)| <= 1/(2 sqrt(c))`` bounds the noise gain.
+    ``c`` is in units of ``|H|^2``: ``H`` is scaled by a power of two
+    ``2**-e`` near ``1/max|H|`` and ``c`` by ``2**-2e`` (the image too when
+    its FFT could overflow), so the result is correct whenever it is
+    representable, for any scale of the kernel and the image.
 
     Examples
     --------
@@ -466,18 +428,5 @@ def wiener_filter(blurred, kernel, c) -> np.ndarray:
     >>> np.round(wiener_filter(g, k, 1.0), 12)[0]
     array([0.5, 0.5, 0.5, 0.5])
     """
-    G, H, grid = _spectra(blurred, kernel)
-    c = _nsr(c, H, grid)
-    denom = np.abs(H)
-    denom *= denom
-    denom += c
-    if np.any(c == 0):
-        vanish = denom == 0
-        np.putmask(H, vanish, 0)
-        np.putmask(denom, vanish, 1)
-    np.conjugate(H, out=H)
-    with np.errstate(invalid="ignore", over="ignore"):  # _back reports overflow
-        G *= H
-        G /= denom
-    del H, denom
-    return _back(G, grid)
+    spectrum = _spectrum(blurred, kernel)
+    return spectrum.solve(_nsr(c, spectrum))[0]

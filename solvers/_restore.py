@@ -14,9 +14,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import scipy.fft as sfft
 
-from convops import canonical_boundary, canonical_output, convolution_matrix, convolution_operator, psf2otf
+from convops import canonical_boundary, canonical_output, convolution_matrix, convolution_operator
 from convops._matrix import matrix_nbytes
 from convops._geometry import plan_convolution
 from convops._validation import as_float_array, check_kernel, check_real, float_dtype
@@ -25,6 +24,7 @@ from ._direct import least_squares
 from ._iterative import cgls
 from ._linalg import norm
 from ._result import History, SolverResult
+from ._spectral import Spectrum
 
 __all__ = ["restore", "RESTORE_METHODS"]
 
@@ -33,10 +33,6 @@ RESTORE_METHODS = ("auto", "direct", "cg", "fft", "dct")
 
 # 'auto' factorises the sparse matrix up to this many pixels.
 _DIRECT_MAX_PIXELS = 64 * 64
-
-# Spectral values at most this fraction of the largest count as zeros when reg = 0.
-_ZERO_RTOL = 1e-12
-
 
 def _image_shape(data_shape, kernel_shape, output):
     if output == "same":
@@ -58,39 +54,6 @@ def _is_centro_symmetric(kernel) -> bool:
         return False
     tol = 1e-13 * np.abs(kernel).max()
     return all(np.abs(kernel - np.flip(kernel, axis)).max() <= tol for axis in range(kernel.ndim))
-
-
-def _spectral_solve(coeffs, eig, reg):
-    """Coefficients of the regularised (or minimum-norm) solution."""
-    power = np.abs(eig) ** 2
-    if reg > 0:
-        return coeffs * np.conj(eig) / (power + reg)
-    nonzero = np.abs(eig) > _ZERO_RTOL * np.abs(eig).max()
-    inv = np.zeros_like(eig)
-    inv[nonzero] = 1.0 / eig[nonzero]
-    return coeffs * inv
-
-
-def _fft_restore(y, kernel, reg):
-    """Circular boundary: A = F^H diag(H) F."""
-    real = not (np.iscomplexobj(y) or np.iscomplexobj(kernel))
-    H = psf2otf(kernel, y.shape, real=real)
-    if real:
-        return sfft.irfftn(_spectral_solve(sfft.rfftn(y), H, reg), s=y.shape, axes=tuple(range(y.ndim)))
-    return sfft.ifftn(_spectral_solve(sfft.fftn(y), H, reg))
-
-
-def _dct_restore(y, kernel, reg):
-    """Symmetric boundary, centro-symmetric kernel: A = C^T diag(lam) C with
-    C the orthonormal DCT-II; lam = (C A e_0) / (C e_0)."""
-    impulse = np.zeros(y.shape, dtype=float_dtype(kernel))
-    impulse[(0,) * y.ndim] = 1
-    op = convolution_operator(kernel, y.shape, boundary="symmetric", output="same")
-    lam = sfft.dctn(op.apply(impulse), norm="ortho") / sfft.dctn(impulse, norm="ortho")
-    if np.iscomplexobj(y) and not np.iscomplexobj(lam):
-        lam = lam.astype(np.result_type(lam, 1j))
-    coeffs = sfft.dctn(y, norm="ortho")
-    return sfft.idctn(_spectral_solve(coeffs, lam, reg), norm="ortho")
 
 
 def restore(blurred, kernel, *, boundary, reg=0.0, method="auto", output="same", tol=1e-8, maxiter=None,
@@ -155,13 +118,22 @@ def restore(blurred, kernel, *, boundary, reg=0.0, method="auto", output="same",
     The DFT diagonalises the circulant matrix of circular ``'same'``
     convolution with eigenvalues ``psf2otf(kernel, shape)``; the
     orthonormal DCT-II diagonalises symmetric-boundary ``'same'``
-    convolution with a kernel symmetric about its centre, with eigenvalues
-    :math:`\Lambda = (C A e_0) / (C e_0)`.  In both cases
+    convolution with a kernel symmetric about its centre (any length: the
+    extension is even and ``2N``-periodic), with eigenvalues the ``2N``-point
+    DFT of the folded kernel.  In both cases
 
     .. math:: x = Q^H \, \frac{\bar\Lambda}{|\Lambda|^2 + \lambda}\, Q y
 
-    (with :math:`1/\Lambda` where :math:`\Lambda \ne 0` and 0 elsewhere when
-    :math:`\lambda = 0`), which equals the sparse direct solution.
+    with 0 at the zeros of :math:`\Lambda` (exact or numerical, by the one
+    zero rule of the frequency-domain filters, ``solvers._spectral.zeros_of``),
+    which with :math:`\lambda = 0` is the minimum-norm least-squares
+    solution :math:`A^+ y`.  :math:`\Lambda` is scaled by a power of two
+    near ``1/max|Λ|`` and :math:`\lambda` (in units of :math:`|\Lambda|^2`)
+    by its square, so the result is correct whenever it is representable,
+    for kernels and images of any scale.  The FFT and DCT paths do not use
+    ``convops``' operator for the solution; the residual is ``A x - y``
+    with the operator of :func:`convops.convolution_operator` for every
+    method.
 
     Examples
     --------
@@ -211,7 +183,7 @@ def restore(blurred, kernel, *, boundary, reg=0.0, method="auto", output="same",
 
     info = {"method": method, "boundary": boundary, "output": output}
     if method in ("fft", "dct"):
-        x = (_fft_restore if method == "fft" else _dct_restore)(y, f, reg).astype(dtype, copy=False)
+        x = Spectrum(y, f, method).solve(reg)[0]
         iterations, converged, message, history = 0, True, f"solved exactly by the {method.upper()}", None
     else:
         if method == "direct":

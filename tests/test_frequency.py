@@ -270,10 +270,22 @@ def test_bad_inputs(blurred, kernel, exc, text):
             call()
 
 
-def test_overflow_is_an_error_not_inf():
+def test_an_image_near_the_largest_float_gives_the_finite_answer():
+    # closed form: a constant image has only the DC term, divided by H(0) = sum(kernel)
     y = np.full((8, 8), 1e308)  # finite, but its DFT is not
-    for call in (lambda: inverse_filter(y, CROSS[:1]), lambda: pseudo_inverse_filter(y, CROSS, 1.0),
-                 lambda: wiener_filter(y, CROSS, 1.0)):
+    np.testing.assert_allclose(inverse_filter(y, CROSS[:1]), y, rtol=1e-15)  # the identity kernel
+    np.testing.assert_allclose(pseudo_inverse_filter(y, CROSS, 1.0).estimate, y / 5, rtol=1e-14)
+    np.testing.assert_allclose(wiener_filter(y, CROSS, 1.0), y / 26 * 5, rtol=1e-14)
+    np.testing.assert_allclose(wiener_filter(np.full((4, 4), 1e307), np.ones((2, 2)), 0.1), 1e307 * 4 / 16.1,
+                               rtol=1e-14)
+
+
+def test_a_result_beyond_the_float_range_is_an_error_not_inf():
+    y = np.full((4, 4), 1e308)
+    k = np.array([[0.03, 0.01]])  # |H| >= 0.02 and H(0) = 0.04: the answer is 2.5e309
+    for call in (lambda: inverse_filter(y, k), lambda: pseudo_inverse_filter(y, k, 0.0),
+                 lambda: wiener_filter(y, k, 0.0), lambda: wiener_filter(np.full((4, 4), 3e38, np.float32),
+                                                                           k.astype(np.float32), 0.0)):
         with pytest.raises(ValueError, match="overflowed"):
             call()
 
