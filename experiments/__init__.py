@@ -1,14 +1,20 @@
 """experiments: reproducible studies (run with ``python -m experiments``).
 
-When this package is imported before numpy, it pins BLAS to one thread
-(unless the environment says otherwise): the studies time solvers side by
-side with their peers, and multi-threaded BLAS kernels slow down by an order
-of magnitude on a machine whose cores are shared.
+From Python::
+
+    from experiments import run_studies, sweep_settings
+    run_studies(["boundaries"], out="results", executor=client)   # a dask.distributed.Client
+
+Each study is also a module with ``compute(quick=False, progress=False,
+**setup)``, ``draw(data)`` and ``summarize(data)`` (see
+:mod:`experiments._study`).
+
+Importing this package has no side effects (no matplotlib backend, no
+environment variables) and does not load numpy: the command line pins BLAS
+to one thread before numpy loads (:func:`experiments._cli.configure_process`).
 """
 
-import os as _os
-import sys as _sys
+from ._cli import run_studies
+from ._sweep import sweep_settings
 
-if "numpy" not in _sys.modules:
-    for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        _os.environ.setdefault(_var, "1")
+__all__ = ["run_studies", "sweep_settings"]

@@ -1,4 +1,4 @@
-"""Entry point of ``python -m experiments``."""
+"""Entry point of ``python -m experiments`` (see :func:`experiments._cli.main`)."""
 
 import sys
 

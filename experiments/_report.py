@@ -8,16 +8,10 @@ import csv
 import html
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import numpy as np  # noqa: E402
-
-__all__ = ["StudyOutput", "to_jsonable", "write_study", "write_index"]
+__all__ = ["StudyOutput", "to_jsonable", "write_study", "read_study", "write_index"]
 
 # Arrays with more elements than this go to arrays.npz instead of the JSON.
 _JSON_ARRAY_LIMIT = 2000
@@ -31,10 +25,17 @@ class StudyOutput:
     figures: list = field(default_factory=list)  # paths relative to the output folder
     files: list = field(default_factory=list)
     seconds: float = 0.0
+    quick: bool = False
+
+
+#: Each study folder's record of its output, read back by :func:`read_study`.
+_RECORD = "study.json"
 
 
 def to_jsonable(obj, arrays: dict | None = None, path: str = ""):
     """Convert study data to JSON types; large arrays go into `arrays`."""
+    import numpy as np  # here, not at import: importing the package stays light (see experiments/__init__)
+
     if isinstance(obj, dict):
         return {str(k): to_jsonable(v, arrays, f"{path}.{k}" if path else str(k)) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
@@ -74,8 +75,12 @@ def _write_tables(tables: dict, folder: Path) -> list[Path]:
     return paths
 
 
-def write_study(name: str, question: str, data: dict, figures: dict, summary: str, out: Path) -> StudyOutput:
-    """Write one study's figures, data.json (+ arrays.npz) and tables."""
+def write_study(name: str, question: str, data: dict, figures: dict, summary: str, out: Path, *,
+                quick: bool = False, seconds: float = 0.0) -> StudyOutput:
+    """Write one study's figures, data.json (+ arrays.npz), tables and its
+    record (study.json: question, summary, files, run time, quick mode)."""
+    import numpy as np
+
     folder = out / name
     folder.mkdir(parents=True, exist_ok=True)
     arrays: dict = {}
@@ -90,14 +95,35 @@ def write_study(name: str, question: str, data: dict, figures: dict, summary: st
         path = folder / f"{stem}.png"
         fig.savefig(path, dpi=110, bbox_inches="tight")
         figure_paths.append(path.relative_to(out).as_posix())
-    return StudyOutput(name, question, summary, figure_paths, [f.relative_to(out).as_posix() for f in files])
+    output = StudyOutput(name, question, summary, figure_paths, [f.relative_to(out).as_posix() for f in files],
+                         seconds, quick)
+    (folder / _RECORD).write_text(json.dumps(asdict(output), indent=1))
+    return output
 
 
-def write_index(outputs: list[StudyOutput], out: Path, *, quick: bool) -> tuple[Path, Path]:
-    """index.md and a self-contained index.html (figures inline)."""
+def read_study(out: Path, name: str) -> StudyOutput | None:
+    """The output an earlier run wrote for study `name` in `out`, or None."""
+    try:
+        record = json.loads((Path(out) / name / _RECORD).read_text())
+        return StudyOutput(**{f.name: record[f.name] for f in fields(StudyOutput)})
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def write_index(outputs: list[StudyOutput], out: Path, *, quick: bool, not_run=()) -> tuple[Path, Path]:
+    """index.md and a self-contained index.html (figures inline).
+
+    `not_run` lists ``(name, question, command)`` of the studies whose
+    results are not in the index, with the command that runs each.
+    """
     mode = " (quick mode: small sizes)" if quick else ""
     md = [f"# Studies{mode}", ""]
     body = [f"<h1>Studies{html.escape(mode)}</h1>"]
+    if not_run:
+        md += ["Not run yet:", ""] + [f"- {n}: {q} Run `{c}`." for n, q, c in not_run] + [""]
+        body.append("<p>Not run yet:</p><ul>" + "".join(
+            f"<li>{html.escape(n)}: {html.escape(q)} Run <code>{html.escape(c)}</code>.</li>" for n, q, c in not_run)
+            + "</ul>")
     for o in outputs:
         md += [f"## {o.name}", "", f"**Question.** {o.question}", "", o.summary.strip(), ""]
         md += [f"![{o.name}: {Path(p).stem}]({p})" for p in o.figures]

@@ -36,8 +36,6 @@ import os
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
-import numpy as np
-
 __all__ = ["run_sweep", "sweep_settings", "task_key", "task_rng", "connect"]
 
 _SETTINGS: contextvars.ContextVar[dict] = contextvars.ContextVar(
@@ -50,20 +48,45 @@ def task_key(params: Mapping) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
-def task_rng(seed: int, params: Mapping) -> np.random.Generator:
+def task_rng(seed: int, params: Mapping) -> "numpy.random.Generator":
     """The generator of one task: seeded by the sweep seed and the task's parameters."""
+    import numpy as np  # here, not at import: importing the package stays light (see experiments/__init__)
+
     digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).digest()
     words = np.frombuffer(digest[:16], dtype=np.uint32).tolist()
     return np.random.default_rng(np.random.SeedSequence([int(seed), *words]))
 
 
-def connect(address: str):
-    """A ``dask.distributed.Client`` for a scheduler address."""
+#: Seconds to wait for a Dask scheduler before giving up.
+CONNECT_TIMEOUT = 5.0
+
+
+def connect(address: str, *, timeout: float = CONNECT_TIMEOUT):
+    """A ``dask.distributed.Client`` for a scheduler address.
+
+    Parameters
+    ----------
+    address : str
+        Scheduler address, such as ``"tcp://10.0.0.5:8786"``.
+    timeout : float, optional
+        Seconds to wait for the scheduler.
+
+    Raises
+    ------
+    ImportError
+        When ``dask.distributed`` is not installed.
+    ConnectionError
+        Naming the address, when no scheduler answers within `timeout`.
+    """
     try:
         from dask.distributed import Client
     except ImportError:
         raise ImportError('a Dask scheduler needs the distributed extra: pip install ".[distributed]"') from None
-    return Client(address)
+    try:
+        return Client(address, timeout=timeout)
+    except (OSError, TimeoutError) as exc:
+        raise ConnectionError(f"no Dask scheduler answered at {address!r} within {timeout:g} s "
+                              f"(start one with 'dask scheduler', or check the address): {exc}") from exc
 
 
 @contextlib.contextmanager
@@ -118,6 +141,8 @@ def _store(path: Path, params, result) -> None:
 
 
 def _jsonable(value):
+    import numpy as np
+
     if isinstance(value, np.ndarray):
         return value.tolist()
     if isinstance(value, np.generic):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Callable, Iterable, Mapping, Sequence
 
-__all__ = ["best_time", "compare_times", "format_table"]
+__all__ = ["best_time", "compare_times", "check_agreement", "format_table"]
 
 
 def best_time(func: Callable[[], object], *, repeat: int = 5, number: int = 1) -> float:
@@ -41,6 +41,21 @@ def compare_times(funcs: Mapping[str, Callable[[], object]], *, repeat: int = 7)
             func()
             best[name] = min(best[name], time.perf_counter() - start)
     return best
+
+
+def check_agreement(difference: float, tolerance: float, what: str) -> None:
+    """Refuse to time implementations that give different numbers.
+
+    Raises
+    ------
+    RuntimeError
+        When `difference` (the largest difference between the two results)
+        exceeds `tolerance` or is NaN; `what` names the two.  A plain
+        check, not ``assert``, so that it also runs under ``python -O``.
+    """
+    if not difference <= tolerance:
+        raise RuntimeError(f"{what} disagree: largest difference {difference:.3g} exceeds the tolerance "
+                           f"{tolerance:.3g}")
 
 
 def format_table(rows: Iterable[Mapping[str, object]], columns: Sequence[str] | None = None) -> str:

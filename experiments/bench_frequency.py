@@ -10,11 +10,17 @@ Run with ``python -m experiments.bench_frequency [--quick]``.
 
 from __future__ import annotations
 
+if __name__ == "__main__":  # run as a script: pin BLAS before numpy loads
+    from experiments._cli import configure_process
+
+    configure_process()
+
 import argparse
 
 import numpy as np
 import scipy.fft as sfft
 
+from experiments._cli import configure_process
 from experiments._timing import compare_times, format_table
 from solvers import inverse_filter, pseudo_inverse_filter, wiener_filter
 
@@ -72,6 +78,7 @@ def run(quick: bool = False, *, seed: int = 0, progress: bool = False) -> list[d
 
 def main(argv=None) -> None:
     """Print the table of :func:`run`."""
+    configure_process()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="256x256 instead of 2048x2048")
     args = parser.parse_args(argv)

@@ -17,6 +17,11 @@ Run ``python -m experiments.bench_scale`` (``--quick`` for small sizes).
 
 from __future__ import annotations
 
+if __name__ == "__main__":  # run as a script: pin BLAS before numpy loads
+    from experiments._cli import configure_process
+
+    configure_process()
+
 import argparse
 import json
 import math
@@ -26,6 +31,7 @@ import time
 
 import numpy as np
 
+from ._cli import configure_process
 from ._timing import compare_times, format_table
 
 __all__ = ["blur_problem", "peak_rss_GiB", "run_large_restore", "run_cost_vs_size", "run", "main"]
@@ -195,6 +201,7 @@ def run(quick: bool = False, progress: bool = False):
 
 
 def main(argv=None):
+    configure_process()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes (seconds)")
     args = parser.parse_args(argv)

@@ -18,6 +18,11 @@ tolerance (CG at tol 1e-14 and lsqr at atol = btol = 1e-15, which agree).
 
 from __future__ import annotations
 
+if __name__ == "__main__":  # run as a script: pin BLAS before numpy loads
+    from experiments._cli import configure_process
+
+    configure_process()
+
 import argparse
 import math
 import time
@@ -28,6 +33,7 @@ import scipy.sparse.linalg as spla
 from convops import convolution_matrix, convolution_operator
 from solvers import gradient_descent, inverse_kernel
 
+from ._cli import configure_process
 from ._timing import format_table
 
 __all__ = ["inverse_kernel_problem", "run_lsq", "run_fixed_step", "run", "main"]
@@ -115,6 +121,7 @@ def run(quick: bool = False, progress: bool = False):
 
 
 def main(argv=None):
+    configure_process()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes (seconds)")
     args = parser.parse_args(argv)

@@ -24,8 +24,10 @@ kept under ``data[name]``, a function ``draw(data) -> {stem: Figure}`` and a
 function ``summarize(data) -> list`` of rows ``(target, measured, met)``.
 A new section is one more entry in the list.
 
-Run with ``python -m experiments benchmark`` (a few minutes; ``--quick``:
-seconds, small sizes, for which the targets were not set).
+Run with ``python -m experiments benchmark`` (several minutes, so it runs
+only when named: ``python -m experiments`` leaves it out; ``--quick``:
+seconds, small sizes, for which the targets were not set).  From Python,
+``compute(sections=["frequency"])`` runs only the sections named.
 """
 
 from __future__ import annotations
@@ -39,12 +41,15 @@ from tqdm import tqdm
 
 from . import bench_convops, bench_frequency, bench_scale, bench_solvers
 from ._plot import figure, log_axis_label
+from ._study import study_setup
 
-__all__ = ["NAME", "QUESTION", "Section", "SECTIONS", "TARGETS", "compute", "draw", "summarize"]
+__all__ = ["NAME", "QUESTION", "RUN_BY_DEFAULT", "Section", "SECTIONS", "TARGETS", "compute", "draw", "summarize"]
 
 NAME = "benchmark"
 QUESTION = ("How fast are the convolution matrix, the operator, the frequency-domain filters and the "
             "inverse-kernel solvers on this machine, against peers measured in the same run?")
+#: Several minutes: the benchmark runs only when named on the command line.
+RUN_BY_DEFAULT = False
 
 #: Speed targets (the measured figures are stated beside them).
 TARGETS = dict(
@@ -356,8 +361,13 @@ SECTIONS: list[Section] = [
 # The study
 # --------------------------------------------------------------------------
 
-def compute(quick: bool = False, progress: bool = False) -> dict:
-    """Run every section.
+def _run_sections(data: dict) -> list[Section]:
+    """The sections whose results `data` holds, in order."""
+    return [section for section in SECTIONS if section.name in data["seconds"]]
+
+
+def compute(quick: bool = False, progress: bool = False, **setup) -> dict:
+    """Run the sections.
 
     Parameters
     ----------
@@ -365,16 +375,36 @@ def compute(quick: bool = False, progress: bool = False) -> dict:
         Small sizes (seconds instead of minutes).
     progress : bool, optional
         Progress bar over the sections (and inside those that support one).
+    **setup
+        sections : sequence of str, optional
+            Names of the sections to run (default: every one of
+            :data:`SECTIONS`: ``'convops'``, ``'frequency'``, ``'solvers'``,
+            ``'scale'``), run in the order of :data:`SECTIONS`.
 
     Returns
     -------
     dict
-        ``quick``, ``tables`` (every section's tables, by name), ``seconds``
-        (each section's run time) and each section's extra data under its
-        name.
+        ``quick``, ``setup``, ``tables`` (every section's tables, by name),
+        ``seconds`` (each section's run time) and each section's extra data
+        under its name.
+
+    Raises
+    ------
+    TypeError
+        Naming an unknown setup keyword.
+    ValueError
+        Naming an unknown section.
     """
-    data = {"quick": quick, "tables": {}, "seconds": {}}
-    for section in tqdm(SECTIONS, desc="benchmark", disable=not progress):
+    known = [section.name for section in SECTIONS]
+    setup = study_setup({"sections": tuple(known)}, setup, study=NAME)
+    names = [setup["sections"]] if isinstance(setup["sections"], str) else list(setup["sections"])
+    unknown = [name for name in names if name not in known]
+    if unknown or not names:
+        raise ValueError(f"sections must name at least one of {', '.join(map(repr, known))}; "
+                         f"got {setup['sections']!r}")
+    chosen = [section for section in SECTIONS if section.name in names]
+    data = {"quick": quick, "setup": {"sections": [s.name for s in chosen]}, "tables": {}, "seconds": {}}
+    for section in tqdm(chosen, desc="benchmark", disable=not progress):
         start = time.perf_counter()
         result = dict(section.compute(quick, progress))
         data["tables"].update(result.pop("tables"))
@@ -385,9 +415,9 @@ def compute(quick: bool = False, progress: bool = False) -> dict:
 
 
 def draw(data: dict) -> dict:
-    """Every section's figures."""
+    """The figures of every section run."""
     figures = {}
-    for section in SECTIONS:
+    for section in _run_sections(data):
         figures.update(section.draw(data))
     return figures
 
@@ -395,7 +425,7 @@ def draw(data: dict) -> dict:
 def summarize(data: dict) -> str:
     """Each target beside the measured figure, as a Markdown table."""
     lines = ["| target | measured | met |", "|---|---|---|"]
-    for section in SECTIONS:
+    for section in _run_sections(data):
         for target, measured, met in section.summarize(data):
             lines.append(f"| {target} | {measured} | {_ok(met)} |")
     note = (" Quick mode: small sizes, for which the targets were not set." if data["quick"] else "")

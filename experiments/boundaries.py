@@ -47,6 +47,7 @@ from solvers import restore, wiener_filter
 
 from ._images import camera
 from ._plot import figure, log_axis_label, show_image
+from ._study import study_setup
 from ._sweep import run_sweep
 from ._metrics import PEAK, mse
 
@@ -183,15 +184,37 @@ def _noisy_run(setup: Setup) -> dict:
             "interior": np.array([r["interior"] for r in records])}
 
 
-def compute(quick: bool = False, progress: bool = False) -> dict:
+def compute(quick: bool = False, progress: bool = False, **setup) -> dict:
     """Run the study; returns the error matrices, profiles and images.
 
     Parameters
     ----------
     quick : bool, optional
-        48x48 image instead of 128x128.
+        48x48 image instead of 128x128 (the default `size` below).
     progress : bool, optional
         Unused: the sweeps show progress as :func:`experiments._sweep.sweep_settings` says.
+    **setup
+        Override the fields of :class:`Setup`:
+
+        size : int
+            The image (scikit-image's ``camera``, resized) is size x size
+            (default 128; quick 48).
+        kernel_size : int
+            The Gaussian kernel is kernel_size x kernel_size (default 7).
+        sigma : float
+            Its standard deviation in pixels (default 1).
+        reg : float
+            Tikhonov weight of the noise-free run, the same for every model
+            (default 1e-6).
+        band_extra : int
+            The border band is ``kernel_size // 2 + band_extra`` pixels wide
+            (default 5).
+        noise_std : float
+            Noise of the noisy run, gray levels (default 1).
+        noisy_regs : tuple of float
+            Candidates for the noisy run's reg (default (1e-3, 1e-2, 1e-1)).
+        seed : int
+            Seed of the noise (default 0).
 
     Returns
     -------
@@ -204,8 +227,13 @@ def compute(quick: bool = False, progress: bool = False) -> dict:
         ``wiener_vs_fft_restore`` (largest difference between
         :func:`solvers.wiener_filter` and the circular restoration);
         ``noisy`` (the run with noise); ``images``; ``tables``.
+
+    Raises
+    ------
+    TypeError
+        Naming an unknown setup keyword.
     """
-    setup = QUICK if quick else FULL
+    setup = Setup(**study_setup(asdict(QUICK if quick else FULL), setup, study=NAME))
     original, kernel, _, shown_blurred = _inputs(setup.size, setup.kernel_size, setup.sigma, SHOWN)
     run = _matrix_run(setup)
     noisy = _noisy_run(setup)

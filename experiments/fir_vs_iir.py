@@ -46,6 +46,7 @@ from tqdm.auto import tqdm
 from experiments._plot import figure, log_axis_label
 from experiments._timing import best_time
 from experiments._metrics import FIT_FLOOR, fit_geometric_rate, fit_power_law
+from experiments._study import study_setup
 from solvers import fir_inverse, iir_inverse, inverse_kernel, separable_inverse
 
 __all__ = ["NAME", "QUESTION", "compute", "draw", "summarize"]
@@ -87,11 +88,14 @@ FIT_START = 8
 #: The separable kernel: outer(b, b) with b the sampled cubic B-spline.
 SEPARABLE_FACTOR = np.array([1.0, 4.0, 1.0]) / 6.0
 
+#: The setup of compute(), full and quick (see its docstring).
 _SETTINGS = {
     False: dict(lengths=tuple(range(1, 65)), lms_lengths=(2, 4, 8, 12, 16, 24, 32, 48, 64),
-                lms_samples=50_000, separable_sizes=(*range(3, 32, 2), 47, 63)),
+                lms_samples=50_000, separable_sizes=(*range(3, 32, 2), 47, 63),
+                separable_factor=SEPARABLE_FACTOR, learning_samples=LEARNING_SAMPLES),
     True: dict(lengths=tuple(range(1, 25)), lms_lengths=(2, 4, 8, 16), lms_samples=20_000,
-               separable_sizes=tuple(range(3, 16, 2))),
+               separable_sizes=tuple(range(3, 16, 2)), separable_factor=SEPARABLE_FACTOR,
+               learning_samples=LEARNING_SAMPLES),
 }
 
 
@@ -176,8 +180,8 @@ def _learning_curves(samples: int) -> dict:
     return {"length": LEARNING_LENGTH, "samples": samples, "ls_error": ls_error, "curves": curves}
 
 
-def _separable_data(sizes, progress: bool) -> dict:
-    kernel = np.outer(SEPARABLE_FACTOR, SEPARABLE_FACTOR)
+def _separable_data(sizes, factor, progress: bool) -> dict:
+    kernel = np.outer(factor, factor)
     rows = []
     for p in tqdm(sizes, desc="separable kernel: sizes", disable=not progress, leave=False):
         separable = separable_inverse(kernel, p)
@@ -192,25 +196,69 @@ def _separable_data(sizes, progress: bool) -> dict:
     errors = np.array([r["separable_error"] for r in rows])
     sizes = np.asarray(sizes)
     usable = errors > FIT_FLOOR
-    return {"kernel": kernel, "rows": rows, "fit": fit_geometric_rate(sizes[usable], errors[usable]),
-            "fit_sizes": sizes[usable], "predicted_rate": math.sqrt(zero_radius(SEPARABLE_FACTOR))}
+    return {"factor": factor, "kernel": kernel, "rows": rows,
+            "fit": fit_geometric_rate(sizes[usable], errors[usable]),
+            "fit_sizes": sizes[usable], "zero_radius": zero_radius(factor),
+            "predicted_rate": math.sqrt(zero_radius(factor))}
 
 
-def compute(quick: bool = False, progress: bool = False) -> dict:
-    """Error against length, against delay, LMS learning curves and the separable case."""
-    settings = _SETTINGS[bool(quick)]
-    lengths = settings["lengths"]
+def compute(quick: bool = False, progress: bool = False, **setup) -> dict:
+    """Error against length, against delay, LMS learning curves and the separable case.
+
+    Parameters
+    ----------
+    quick : bool, optional
+        Fewer lengths, sizes and LMS samples (the quick defaults below).
+    progress : bool, optional
+        Progress bars.
+    **setup
+        lengths : sequence of int
+            Lengths L of the FIR inverses (default 1 ... 64; quick 1 ... 24).
+        lms_lengths : sequence of int
+            The lengths at which LMS runs too (default 2, 4, 8, 12, 16, 24,
+            32, 48, 64; quick 2, 4, 8, 16).
+        lms_samples : int
+            White-noise samples of each LMS run (default 50,000; quick 20,000).
+        separable_sizes : sequence of int
+            Sizes p of the p x p inverses of the separable kernel (default 3,
+            5, ..., 31, 47, 63; quick 3, ..., 15).
+        separable_factor : array_like, 1-D
+            b of the separable kernel ``outer(b, b)`` (default the cubic
+            B-spline [1, 4, 1] / 6), with no zero on the unit circle.
+        learning_samples : int
+            Samples of the LMS learning curves (default 100,000).
+
+    Returns
+    -------
+    dict
+        ``setup``, ``lengths``, ``kernels`` (per kernel: errors by method
+        and length, delays, failures, fits, the IIR message, errors by
+        delay), ``learning``, ``separable`` and ``tables``.
+
+    Raises
+    ------
+    TypeError
+        Naming an unknown setup keyword.
+    ValueError
+        When `separable_factor` is not a 1-D array of at least two values.
+    """
+    settings = study_setup(_SETTINGS[bool(quick)], setup, study=NAME)
+    factor = np.asarray(settings["separable_factor"], dtype=float)
+    if factor.ndim != 1 or factor.size < 2:
+        raise ValueError(f"separable_factor must be a 1-D array of at least 2 values; got shape {factor.shape}")
+    lengths = tuple(int(L) for L in settings["lengths"])
+    settings = {**settings, "lengths": lengths, "separable_factor": factor}
     kernels = {}
     with tqdm(total=len(KERNELS) * len(lengths), desc="FIR inverses", disable=not progress, leave=False) as bar:
         for name, h in KERNELS.items():
             sweep = _sweep(h, settings, bar)
             kernels[name] = {"kernel": h, **sweep, "fits": _fits(lengths, sweep["errors"], h),
                              "iir_message": _iir_message(h), "by_delay": _delay_data(h)}
-    separable = _separable_data(settings["separable_sizes"], progress)
+    separable = _separable_data(settings["separable_sizes"], factor, progress)
     return {
-        "quick": bool(quick), "lengths": np.array(lengths), "lms_lengths": settings["lms_lengths"],
-        "lms_samples": settings["lms_samples"], "kernels": kernels,
-        "learning": _learning_curves(LEARNING_SAMPLES), "separable": separable,
+        "quick": bool(quick), "setup": settings, "lengths": np.array(lengths),
+        "lms_lengths": settings["lms_lengths"], "lms_samples": settings["lms_samples"], "kernels": kernels,
+        "learning": _learning_curves(settings["learning_samples"]), "separable": separable,
         "tables": {"error_vs_length": _length_rows(lengths, kernels), "separable": separable["rows"],
                    "error_vs_delay": _delay_rows(kernels)},
     }
@@ -315,7 +363,7 @@ def _draw_separable(data: dict):
                  color="tab:gray", lw=0.8, label="max |g_sep − g_2D| / max |g_2D|")
     err.set_xlabel("size p of the p×p inverse [samples]")
     err.set_ylabel(log_axis_label("error ||f * g − δ||₂, or difference"))
-    err.set_title("Separable kernel outer(b, b), b = [1, 4, 1]/6", fontsize=10)
+    err.set_title(f"Separable kernel outer(b, b), b = {_vector(data['separable']['factor'])}", fontsize=10)
     cost.semilogy(sizes, [r["ls2d_seconds"] for r in rows], "o-", ms=3, color="k", label="2-D least squares")
     cost.semilogy(sizes, [r["separable_seconds"] for r in rows], "x-", ms=4, color="tab:red",
                   label="axis by axis")
@@ -442,17 +490,28 @@ def _fmt_samples(value) -> str:
     return "never within the run's" if value is None else f"{value:,}"
 
 
+def _vector(values) -> str:
+    """``[1, 4, 1]/6`` when the values are whole multiples of 1/n (n their
+    smallest nonzero magnitude's inverse, a whole number); else the values."""
+    values = np.asarray(values, dtype=float)
+    denominator = 1 / np.abs(values[values != 0]).min()
+    scaled = values * denominator
+    if np.allclose(scaled, np.round(scaled)) and np.isclose(denominator, round(denominator)) and denominator > 1:
+        return f"[{', '.join(f'{v:g}' for v in np.round(scaled))}]/{round(denominator)}"
+    return f"[{', '.join(f'{v:.4g}' for v in values)}]"
+
+
 def _separable_sentence(data: dict) -> str:
     sep = data["separable"]
     rows = sep["rows"]
     worst = max(r["relative_difference"] for r in rows)
     err_gap = max(abs(r["separable_error"] - r["ls2d_error"]) for r in rows)
     last = rows[-1]
-    return (f"**Separable kernel** outer(b, b), b = [1, 4, 1]/6, sizes {rows[0]['size']}..{last['size']}: "
+    return (f"**Separable kernel** outer(b, b), b = {_vector(sep['factor'])}, sizes {rows[0]['size']}..{last['size']}: "
             f"the axis-by-axis inverse equals the 2-D least-squares inverse to {worst:.1e} (largest relative "
             f"difference of the kernels; errors differ by at most {err_gap:.1e}). Both fall by "
             f"{sep['fit']['rate']:.3f} per unit of size (predicted sqrt|z| = {sep['predicted_rate']:.3f} for the "
-            f"zero z = −2 + √3 of b, met at ±p/2). At p = {last['size']} the separable inverse took "
+            f"zero of b nearest the unit circle, |z| = {sep['zero_radius']:.4f} or its inverse, met at ±p/2). At p = {last['size']} the separable inverse took "
             f"{last['separable_seconds'] * 1e3:.2f} ms and the 2-D one {last['ls2d_seconds'] * 1e3:.1f} ms "
             f"(best of 3).")
 

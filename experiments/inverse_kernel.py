@@ -61,6 +61,7 @@ from tqdm.auto import tqdm
 from convops import convolution_matrix, convolution_operator, psf2otf
 from experiments._metrics import FIT_FLOOR, fit_geometric_rate, fit_power_law
 from experiments._plot import figure, log_axis_label, show_image
+from experiments._study import study_setup
 from experiments._sweep import run_sweep
 from solvers import cgls, full_convolution_norm_bound, inverse_kernel
 
@@ -82,11 +83,14 @@ SOLVER_TOL = 1e-10
 #: Relative gaps are drawn no lower than this (rounding level).
 GAP_FLOOR = 1e-16
 
+#: The setup of compute(), full and quick (see its docstring).
 _SETTINGS = {
     False: dict(sizes=tuple(range(3, 64, 2)), image_size=31, grid=256, convergence_size=31,
-                fixed_step_iterations=20_000, gd_maxiter=60_000),
+                fixed_step_iterations=20_000, gd_maxiter=60_000, zero_free_weight=ZERO_FREE_WEIGHT,
+                text_step=TEXT_STEP),
     True: dict(sizes=tuple(range(3, 16, 2)), image_size=15, grid=64, convergence_size=9,
-               fixed_step_iterations=2_000, gd_maxiter=10_000),
+               fixed_step_iterations=2_000, gd_maxiter=10_000, zero_free_weight=ZERO_FREE_WEIGHT,
+               text_step=TEXT_STEP),
 }
 
 _STYLE = {
@@ -133,12 +137,12 @@ def _errors_by_size(weight: float, sizes, *, desc: str) -> np.ndarray:
     return np.array(run_sweep(size_task, [{"weight": weight, "size": int(p)} for p in sizes], desc=desc))
 
 
-def _size_fits(sizes, cross_errors, zero_free_errors) -> dict:
+def _size_fits(sizes, cross_errors, zero_free_errors, weight: float) -> dict:
     sizes = np.asarray(sizes)
     usable = zero_free_errors > FIT_FLOOR
     return {
         "zero_free": {**fit_geometric_rate(sizes[usable], zero_free_errors[usable]),
-                      "sizes": sizes[usable], "predicted_rate": predicted_rate(ZERO_FREE_WEIGHT)},
+                      "sizes": sizes[usable], "predicted_rate": predicted_rate(weight)},
         "cross": {**fit_power_law(sizes, cross_errors), "sizes": sizes},
     }
 
@@ -151,13 +155,13 @@ def _image_data(size: int) -> dict:
             "error": result.info["error_norm"], "delay": result.info["delay"]}
 
 
-def _spectrum_data(cross_inverse, zero_free_inverse, grid: int) -> dict:
+def _spectrum_data(cross_inverse, zero_free, zero_free_inverse, grid: int) -> dict:
     """|F|, |F G| on the grid (frequencies 2 pi k / grid) and the diagonal u = v."""
     shape = (grid, grid)
     F = psf2otf(CROSS, shape).real                  # real: the kernel is symmetric
     FG = np.abs(F * psf2otf(cross_inverse, shape))
     G = np.abs(psf2otf(cross_inverse, shape))
-    FG_free = np.abs(psf2otf(ZERO_FREE, shape) * psf2otf(zero_free_inverse, shape))
+    FG_free = np.abs(psf2otf(zero_free, shape) * psf2otf(zero_free_inverse, shape))
     half = np.arange(grid // 2 + 1)
     near_zero = np.abs(F) < 0.1
     return {
@@ -191,7 +195,7 @@ def _run_methods(size: int, settings: dict, progress: bool) -> tuple[dict, objec
     operator = convolution_operator(CROSS, (size, size), boundary="zero", output="full")
     runs = {
         "gd, fixed step (text)": lambda: inverse_kernel(
-            CROSS, size, method="gd", step=TEXT_STEP, tol=SOLVER_TOL,
+            CROSS, size, method="gd", step=settings["text_step"], tol=SOLVER_TOL,
             maxiter=settings["fixed_step_iterations"], progress=progress),
         "gd, step 1/L": lambda: inverse_kernel(CROSS, size, method="gd", tol=SOLVER_TOL,
                                                maxiter=settings["gd_maxiter"], progress=progress),
@@ -247,20 +251,67 @@ def _convergence_data(size: int, settings: dict, progress: bool) -> dict:
             "methods": methods, "theory": theory}
 
 
-def compute(quick: bool = False, progress: bool = False) -> dict:
-    """Errors against size, one inverse as an image, its spectrum, and convergence."""
-    settings = _SETTINGS[bool(quick)]
-    sizes = settings["sizes"]
+def compute(quick: bool = False, progress: bool = False, **setup) -> dict:
+    """Errors against size, one inverse as an image, its spectrum, and convergence.
+
+    Parameters
+    ----------
+    quick : bool, optional
+        Smaller sizes and fewer iterations (the quick defaults below).
+    progress : bool, optional
+        Progress bars of the iterative solvers.
+    **setup
+        sizes : sequence of int
+            Odd sizes p of the p x p inverses in the error-against-size sweep
+            (default 3, 5, ..., 63; quick 3, ..., 15).
+        image_size : int
+            Size of the inverse shown as f * g and in frequency (default 31;
+            quick 15).
+        grid : int
+            Frequency grid of the spectra, grid x grid (default 256; quick 64).
+        convergence_size : int
+            Size of the inverse on which the solvers are compared (default 31;
+            quick 9).
+        fixed_step_iterations : int
+            Iterations of the text's fixed-step gradient descent (default
+            20,000; quick 2,000).
+        gd_maxiter : int
+            Iteration limit of gradient descent with step 1/L and Nesterov
+            (default 60,000; quick 10,000).
+        zero_free_weight : float
+            c of the zero-free comparison kernel ``[[0, c, 0], [c, 1, c],
+            [0, c, 0]]``, in (0, 1/4) (default 0.2).
+        text_step : float
+            The fixed step of the text's gradient descent (default 5e-5).
+
+    Returns
+    -------
+    dict
+        ``setup``, ``sizes``, ``errors`` (``cross``, ``zero_free``),
+        ``fits``, ``image``, ``spectrum``, ``convergence`` and ``tables``.
+
+    Raises
+    ------
+    TypeError
+        Naming an unknown setup keyword.
+    """
+    settings = study_setup(_SETTINGS[bool(quick)], setup, study=NAME)
+    sizes = tuple(int(p) for p in settings["sizes"])
+    weight = float(settings["zero_free_weight"])
+    zero_free_kernel = plus_kernel(weight)
+    predicted_rate(weight)  # refuses a weight with zeros on the torus before any work
     cross = _errors_by_size(1.0, sizes, desc="inverse kernel cross sizes")
-    zero_free = _errors_by_size(ZERO_FREE_WEIGHT, sizes, desc="inverse kernel zero-free sizes")
+    zero_free = _errors_by_size(weight, sizes, desc="inverse kernel zero-free sizes")
     image = _image_data(settings["image_size"])
-    zero_free_inverse = inverse_kernel(ZERO_FREE, settings["image_size"], method="direct").solution
+    zero_free_inverse = inverse_kernel(zero_free_kernel, settings["image_size"], method="direct").solution
     convergence = _convergence_data(settings["convergence_size"], settings, progress)
     return {
-        "quick": bool(quick), "cross": CROSS, "zero_free_kernel": ZERO_FREE, "text_step": TEXT_STEP,
+        "quick": bool(quick), "setup": {**settings, "sizes": sizes}, "cross": CROSS,
+        "zero_free_kernel": zero_free_kernel, "zero_free_weight": weight, "text_step": settings["text_step"],
         "sizes": np.array(sizes), "errors": {"cross": cross, "zero_free": zero_free},
-        "fits": _size_fits(sizes, cross, zero_free),
-        "image": image, "spectrum": _spectrum_data(image["inverse"], zero_free_inverse, settings["grid"]),
+        "fits": _size_fits(sizes, cross, zero_free, weight),
+        "image": image,
+        "spectrum": _spectrum_data(image["inverse"], zero_free_kernel, zero_free_inverse, settings["grid"]),
         "convergence": convergence,
         "tables": {"error_vs_size": [{"size": p, "cross_error": c, "zero_free_error": z}
                                      for p, c, z in zip(sizes, cross, zero_free)],
@@ -287,7 +338,7 @@ def _draw_error_vs_size(data: dict):
     for ax in (lin, log):
         ax.plot(sizes, errors["cross"], "o-", ms=3, color="tab:red", label="cross (zeros on the torus)")
         ax.plot(sizes, errors["zero_free"], "s-", ms=3, color="tab:blue",
-                label=f"zero-free, c = {ZERO_FREE_WEIGHT:g}")
+                label=f"zero-free, c = {data['zero_free_weight']:g}")
         ax.set_yscale("log")
         ax.set_ylabel(log_axis_label("error ||f * g - δ||₂"))
         ax.grid(True, which="both", alpha=0.3)
@@ -432,7 +483,7 @@ def _convergence_table(conv: dict) -> list[str]:
 def _size_paragraph(data: dict) -> str:
     errors, sizes = data["errors"], data["sizes"]
     geo, power = data["fits"]["zero_free"], data["fits"]["cross"]
-    c = ZERO_FREE_WEIGHT
+    c = data["zero_free_weight"]
     return (
         f"**No FIR kernel inverts the cross.** The least-squares inverse of size p×p leaves "
         f"‖f * g − δ‖₂ = {errors['cross'][0]:.3f} at p = {sizes[0]} and still {errors['cross'][-1]:.3f} at "

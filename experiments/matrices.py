@@ -37,6 +37,7 @@ from matplotlib.colors import BoundaryNorm, ListedColormap
 from convops import BOUNDARIES, OUTPUTS, convolution_matrix, output_shape, psf2otf
 
 from ._plot import figure, log_axis_label
+from ._study import study_setup
 
 __all__ = ["NAME", "QUESTION", "compute", "draw", "summarize", "reference_matrix", "structure_defects"]
 
@@ -213,7 +214,12 @@ def _singular_values(kernel, n):
                 replicate_minus_symmetric=float(abs(same["replicate"] - same["symmetric"]).max()))
 
 
-def compute(quick: bool = False, progress: bool = False) -> dict:
+def _kernel_text(kernel) -> str:
+    rows = ", ".join("[" + ", ".join(f"{v:g}" for v in row) + "]" for row in np.asarray(kernel))
+    return f"[{rows}]"
+
+
+def compute(quick: bool = False, progress: bool = False, **setup) -> dict:
     """Matrices, their checks against scipy and the singular values.
 
     Parameters
@@ -222,22 +228,54 @@ def compute(quick: bool = False, progress: bool = False) -> dict:
         Ignored: the study is small (about a second) either way.
     progress : bool, optional
         Ignored (nothing long-running).
+    **setup
+        shown : (int, int)
+            Kernel size and image size of the pictures (a kernel of ones;
+            default (3, 6)).
+        checked : sequence of (int, int)
+            (kernel size, image size) of the random kernels whose matrices
+            are checked too (default ((3, 6), (5, 8))); `shown` is added
+            when missing, since the pictures name the structure found for it.
+        svd_kernel : array_like, 3x3
+            Kernel of the singular value comparison, symmetric in each axis
+            (the closed forms need it; default the cross
+            [[0, 1, 0], [1, 1, 1], [0, 1, 0]]).
+        svd_size : int
+            Its image is svd_size x svd_size (default 16).
+        seed : int
+            Seed of the random kernels (default 0).
 
     Returns
     -------
     dict
-        ``shown`` (kernel size, image size and ``|A|`` per rule and window),
-        ``svd`` (singular values, sorted ``|H|``, per-rule comparison) and
-        ``tables``: ``checks`` (one row per case, rule and window) and
-        ``singular_values`` (one row per rule).
+        ``setup``, ``shown`` (kernel size, image size and ``|A|`` per rule
+        and window), ``svd`` (singular values, sorted ``|H|``, per-rule
+        comparison) and ``tables``: ``checks`` (one row per case, rule and
+        window) and ``singular_values`` (one row per rule).
+
+    Raises
+    ------
+    TypeError
+        Naming an unknown setup keyword.
+    ValueError
+        When `svd_kernel` is not 3x3 and symmetric in each axis.
     """
-    rng = np.random.default_rng(0)
-    m, n = SHOWN
+    settings = study_setup(dict(shown=SHOWN, checked=CHECKED, svd_kernel=CROSS, svd_size=SVD_SIZE, seed=0),
+                           setup, study=NAME)
+    m, n = (int(v) for v in settings["shown"])
+    checked = tuple(dict.fromkeys([(m, n), *((int(a), int(b)) for a, b in settings["checked"])]))
+    kernel = np.asarray(settings["svd_kernel"], dtype=float)
+    if kernel.shape != (3, 3) or not (np.array_equal(kernel, kernel[::-1]) and np.array_equal(kernel, kernel[:, ::-1])):
+        raise ValueError(f"svd_kernel must be 3x3 and symmetric in each axis (the closed forms need it); "
+                         f"got {kernel.tolist()}")
+    rng = np.random.default_rng(settings["seed"])
     checks = _check_rows(f"ones {m}x{m} on {n}x{n} (shown)", np.ones((m, m)), n)
-    for km, kn in CHECKED:
+    for km, kn in checked:
         checks += _check_rows(f"random {km}x{km} on {kn}x{kn}", rng.standard_normal((km, km)), kn)
-    svd = _singular_values(CROSS, SVD_SIZE)
-    return dict(shown=dict(kernel_size=m, image_size=n, matrices=_matrices_shown(m, n)),
+    svd = _singular_values(kernel, int(settings["svd_size"]))
+    return dict(setup=dict(shown=(m, n), checked=checked, svd_kernel=kernel, svd_size=int(settings["svd_size"]),
+                           seed=settings["seed"]),
+                shown=dict(kernel_size=m, image_size=n, matrices=_matrices_shown(m, n)),
                 svd={k: v for k, v in svd.items() if k != "table"},
                 tables=dict(checks=checks, singular_values=svd["table"]))
 
@@ -317,7 +355,7 @@ def _draw_singular_values(data, tail=40):
                          ms=2.5, alpha=0.7, label=label)
     n = svd["size"]
     ax.set(xlabel="index k (descending order)", ylabel=log_axis_label("singular value sigma_k"),
-           title=f"'same' matrices of the 3x3 cross on {n}x{n}\n(zeros floored at eps * sigma_1)")
+           title=f"'same' matrices of {_kernel_text(svd['kernel'])} on {n}x{n}\n(zeros floored at eps * sigma_1)")
     smallest = min(np.min(s[end]) for s in map(np.asarray, svd["sigma"].values()) if np.min(s[end]) > 1e-8 * h[0])
     ax_end.set_ylim(smallest / 2, 2 * h[end].max())
     ax_end.set(xlabel="index k (descending order)", ylabel=log_axis_label("singular value sigma_k"),
@@ -379,7 +417,7 @@ def _agreement_paragraph(checks):
 
 def _structure_paragraph(data):
     checks = data["tables"]["checks"]
-    k, n = CHECKED[-1]
+    k, n = data["setup"]["checked"][-1]
     found = _structures(data, k, n)
     valid = max(r["max_abs_diff_zero_rule"] for r in checks if r["output"] == "valid")
     same = "; ".join(f"{b}: {found[b, 'same']}" for b in BOUNDARIES)
@@ -395,7 +433,8 @@ def _singular_value_paragraph(data):
     circ, total = by_rule["circular"], len(svd["H_sorted"])
     others = [by_rule[b] for b in BOUNDARIES if b != "circular"]
     singular = [r["boundary"] for r in others if r["near_zero"]]
-    text = (f"Singular values of the 'same' matrices of the cross on {svd['size']}x{svd['size']} against the "
+    text = (f"Singular values of the 'same' matrices of the kernel {_kernel_text(svd['kernel'])} on "
+            f"{svd['size']}x{svd['size']} against the "
             f"{total} sorted |H|: for circular they coincide (max difference {circ['max_abs_diff_H']:.1e}), "
             "the DFT diagonalising the block-circulant matrix. The other rules differ by up to "
             f"{min(r['max_abs_diff_H'] for r in others):.2f}-{max(r['max_abs_diff_H'] for r in others):.2f} "

@@ -52,6 +52,7 @@ from solvers import inverse_filter, pseudo_inverse_filter, threshold_for_count, 
 from ._images import camera
 from ._metrics import PEAK, error_metrics, mse, psnr
 from ._plot import figure, log_axis_label, show_image
+from ._study import study_setup
 
 __all__ = ["NAME", "QUESTION", "compute", "draw", "summarize"]
 
@@ -191,15 +192,37 @@ def _noisy_part(blurred, original, kernel, reachable, setup: Setup, progress) ->
     return result, images
 
 
-def compute(quick: bool = False, progress: bool = False) -> dict:
+def compute(quick: bool = False, progress: bool = False, **setup) -> dict:
     """Run the study; returns its numbers, sweeps and images (no plotting).
 
     Parameters
     ----------
     quick : bool, optional
-        64x64 image and a 7-point blur instead of 256x256 and 31 points.
+        64x64 image and a 7-point blur instead of 256x256 and 31 points
+        (the defaults of the setup below: :data:`QUICK` instead of :data:`FULL`).
     progress : bool, optional
         Progress bars on the sweeps.
+    **setup
+        Override the fields of :class:`Setup`:
+
+        size : int
+            The image (scikit-image's ``camera``, resized) is size x size
+            (default 256; quick 64).
+        length : int
+            Points of the horizontal average ``ones((1, length)) / length``
+            (default 31; quick 7).
+        counts : tuple of int
+            Requested numbers of zeroed values of H (default the text's
+            512, 28,680, 28,682 and 59,648; quick 128, 1,794, 1,795, 3,776).
+        seed : int
+            Seed of the noise (default 0).
+        noise_std : float
+            Standard deviation of the noise in gray levels (default 1).
+        c_decades : tuple of float
+            Wiener constants from ``10**c_decades[0]`` to
+            ``10**c_decades[1]`` (default (-7, 1)) ...
+        c_points : int
+            ... on this many points (default 65).
 
     Returns
     -------
@@ -214,8 +237,13 @@ def compute(quick: bool = False, progress: bool = False) -> dict:
         every reachable count); ``noisy`` (``best_threshold``,
         ``best_zeroed``, ``mse_pseudo``, ``best_c``, ``mse_wiener``, the
         inverse filter's error and both sweeps); ``images``; ``tables``.
+
+    Raises
+    ------
+    TypeError
+        Naming an unknown setup keyword.
     """
-    setup = QUICK if quick else FULL
+    setup = Setup(**study_setup(asdict(QUICK if quick else FULL), setup, study=NAME))
     original = camera(setup.size)
     kernel = np.ones((1, setup.length)) / setup.length
     shape = original.shape
