@@ -61,7 +61,7 @@ def task_rng(seed: int, params: Mapping) -> "numpy.random.Generator":
 CONNECT_TIMEOUT = 5.0
 
 
-def connect(address: str, *, timeout: float = CONNECT_TIMEOUT):
+def connect(address: str, *, timeout: float | None = None):
     """A ``dask.distributed.Client`` for a scheduler address.
 
     Parameters
@@ -69,7 +69,7 @@ def connect(address: str, *, timeout: float = CONNECT_TIMEOUT):
     address : str
         Scheduler address, such as ``"tcp://10.0.0.5:8786"``.
     timeout : float, optional
-        Seconds to wait for the scheduler.
+        Seconds to wait for the scheduler (default :data:`CONNECT_TIMEOUT`).
 
     Raises
     ------
@@ -82,6 +82,7 @@ def connect(address: str, *, timeout: float = CONNECT_TIMEOUT):
         from dask.distributed import Client
     except ImportError:
         raise ImportError('a Dask scheduler needs the distributed extra: pip install ".[distributed]"') from None
+    timeout = CONNECT_TIMEOUT if timeout is None else timeout
     try:
         return Client(address, timeout=timeout)
     except (OSError, TimeoutError) as exc:
