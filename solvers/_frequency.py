@@ -8,7 +8,7 @@ output='same')``, whose eigenvalues are ``H`` and whose singular values are
 ``|H|``.  Each filter is then the matching matrix solve done in
 ``O(N log N)`` by the one spectral solve of ``solvers._spectral``, which
 also holds the one rule of what counts as a zero of ``H``
-(``|H| <= ZERO_EPS * eps * sqrt(taps) * max|H|``, see ``zeros_of``) and
+(``|H| <= 8 eps log2(2 P) max|H|`` on P values, see ``zeros_of``) and
 scales ``H`` and the image by powers of two, so that the result is correct
 whenever it is representable, for kernels and images anywhere in the
 floating-point range.
@@ -315,7 +315,7 @@ def threshold_for_count(kernel, shape, count, *, rtol=None) -> ThresholdChoice:
         rtol = 1e-9 if np.finfo(k.dtype).bits == 64 else 1e-4
     rtol = check_real(rtol, "rtol")
     a = np.abs(eigenvalues(k, shape)).ravel()
-    zero = zeros_of(a, taps=k.size)
+    zero = zeros_of(a)
     s = np.sort(a[~zero])
     top = float(s[-1]) if s.size else 0.0
     gaps = np.flatnonzero(np.diff(s) > rtol * top) + 1

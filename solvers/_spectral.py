@@ -1,11 +1,11 @@
 r"""One spectral solve: the zero rule, the scaling and ``conj(H) Y / (|H|^2 + c)``.
 
-Circular ``same`` convolution is diagonalised by the DFT, and symmetric
-``same`` convolution with a kernel symmetric in each axis by the orthonormal
-DCT-II: ``A = Q^H diag(H) Q``.  Every frequency-domain filter and the FFT and
-DCT paths of :func:`solvers.restore` solve with ``A`` here, so the rule of
-what counts as a zero of ``H`` (:func:`zeros_of`) and the scaling that keeps
-the result correct over the whole floating-point range live in one place.
+The DFT diagonalises circular ``same`` convolution, the orthonormal DCT-II
+symmetric ``same`` convolution with a kernel symmetric in each axis:
+``A = Q^H diag(H) Q``.  The frequency-domain filters and the FFT and DCT
+paths of :func:`solvers.restore` all solve with ``A`` here, so the rule of
+what counts as a zero of ``H`` and the scaling that keeps results right over
+the whole floating-point range exist once.
 """
 
 from __future__ import annotations
@@ -19,61 +19,33 @@ from convops import DEFAULT_MAX_BYTES, float_dtype, psf2otf
 
 __all__ = ["ZERO_EPS", "zero_rtol", "zeros_of", "eigenvalues", "Spectrum"]
 
-#: ``H[u]`` is a zero when ``|H[u]| <= ZERO_EPS * eps * sqrt(taps) * max|H|``
-#: (:func:`zero_rtol`).
-ZERO_EPS = 16
+#: ``H[u]`` is a zero when ``|H[u]| <= ZERO_EPS * eps * log2(2 P) * max|H|``
+#: on a grid of ``P`` values (:func:`zeros_of`).
+ZERO_EPS = 8
 
 
-def zero_rtol(dtype, taps: int = 1) -> float:
-    r"""Relative tolerance of the zero rule: ``ZERO_EPS * eps(dtype) * sqrt(taps)``.
-
-    Parameters
-    ----------
-    dtype : dtype
-        Precision in which ``H`` was computed (its real counterpart is used).
-    taps : int, optional
-        Number of taps of the kernel.
-
-    Returns
-    -------
-    float
-        ``1.1e-14`` for a 3x3 kernel in double precision, ``5.7e-6`` in single.
-
-    Notes
-    -----
-    The DFT of a folded kernel ``k`` (``P`` values) has a rounding error of at
-    most about :math:`\epsilon \log_2 P \, \|k\|_1` at each frequency, and
-    :math:`\|k\|_1 \le \sqrt{taps}\, \|k\|_2 \le \sqrt{taps} \max|H|` (Parseval:
-    ``max|H|^2`` is at least the mean of ``|H|^2``, ``||k||_2^2``).  With
-    ``log2 P <= 16`` absorbed in ``ZERO_EPS = 16``, values below the tolerance
-    are indistinguishable from an exact zero; measured errors at exact zeros
-    (box kernels up to 129x129, products with ``[1, 1]``) stay below
-    ``eps * max|H|``, so no genuine value of ``|H|`` is mistaken for a zero
-    unless it is within a few thousand rounding errors of one.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> bool(zero_rtol(np.float64, 9) == 48 * np.finfo(np.float64).eps)
-    True
-    """
-    return ZERO_EPS * float(np.finfo(dtype).eps) * math.sqrt(taps)
+def zero_rtol(dtype, size: int = 1) -> float:
+    """Tolerance of :func:`zeros_of`, ``ZERO_EPS * eps(dtype) * log2(2 size)``."""
+    return ZERO_EPS * float(np.finfo(dtype).eps) * math.log2(2 * size)
 
 
-def zeros_of(H, *, taps: int = 1, rtol=None) -> np.ndarray:
+def zeros_of(H, *, size=None, rtol=None) -> np.ndarray:
     r"""The zeros of a transfer function: ``|H| <= rtol * max|H|``.
 
-    This is the one rule by which every frequency-domain filter, the
-    threshold search and the spectral restorations decide that ``H[u] = 0``.
+    The one rule by which every frequency-domain filter, the threshold
+    search and the spectral restorations decide that ``H[u] = 0``.
 
     Parameters
     ----------
     H : ndarray
         Eigenvalues (transfer function), real or complex.
-    taps : int, optional
-        Number of taps of the kernel ``H`` came from.
+    size : int, optional
+        Number of values of the full grid (default ``H.size``; give it for a
+        half spectrum, so that both spectra get the same tolerance).
     rtol : float, optional
-        Relative tolerance; default :func:`zero_rtol` ``(H.dtype, taps)``.
+        Relative tolerance, default :func:`zero_rtol` ``(H.dtype, size)``:
+        ``8 eps log2(2 P)``, ``1.1e-14`` on a 6x6 grid in double precision
+        and ``2.5e-5`` on 2048x2048 in single.
 
     Returns
     -------
@@ -81,59 +53,56 @@ def zeros_of(H, *, taps: int = 1, rtol=None) -> np.ndarray:
 
     Notes
     -----
-    The rule is relative to ``max|H|``, so it does not change when the
-    kernel is scaled by any factor.
+    An FFT of ``P`` points computes each value with an error of about
+    :math:`\epsilon \log_2 P \, \|c\|_2` (Higham, *Accuracy and Stability of
+    Numerical Algorithms*, 24.1), and :math:`\|c\|_2 \le \max|H|` for the
+    folded kernel ``c`` (Parseval: the mean of ``|H|^2`` is ``||c||_2^2``).
+    Below the tolerance a value is thus indistinguishable from an exact
+    zero; measured errors at exact zeros (box kernels up to 129x129, kernels
+    with a factor ``[1, 1]``) stay below ``eps * max|H|``.  The rule is
+    relative, so it does not change when the kernel is scaled.
 
     Examples
     --------
     >>> import numpy as np
     >>> from convops import psf2otf
     >>> H = psf2otf([[0, 1, 0], [1, 1, 1], [0, 1, 0]], (6, 6))
-    >>> int(zeros_of(H, taps=9).sum()), int((H == 0).sum())
+    >>> int(zeros_of(H).sum()), int((H == 0).sum())
     (4, 2)
     """
     a = np.abs(H)
-    if rtol is None:
-        rtol = zero_rtol(a.dtype, taps)
+    rtol = zero_rtol(a.dtype, a.size if size is None else size) if rtol is None else rtol
     return a <= rtol * a.max()
 
 
 def eigenvalues(kernel: np.ndarray, shape, basis: str = "fft", *, real: bool = False) -> np.ndarray:
-    r"""Eigenvalues ``H`` of ``same`` convolution with `kernel` in a basis that diagonalises it.
+    r"""Eigenvalues ``H`` of ``same`` convolution with `kernel` in the basis that diagonalises it.
 
     Parameters
     ----------
     kernel : ndarray
-        Validated kernel in the working precision.
+        Validated kernel.
     shape : tuple of int
         Image shape.
     basis : {'fft', 'dct'}
-        ``'fft'``: circular boundary, ``H = psf2otf(kernel, shape)`` (the
-        ``rfftn`` half with `real`).  ``'dct'``: symmetric boundary, for a
-        kernel of odd size equal to its flip on each axis (the caller checks).
+        ``'fft'``: circular boundary, ``psf2otf(kernel, shape, real=real)``.
+        ``'dct'``: symmetric boundary, for a kernel of odd size equal to its
+        flip on each axis (the caller checks); real, of shape `shape`.
     real : bool, optional
-        Half spectrum for ``'fft'``.
-
-    Returns
-    -------
-    ndarray
-        Complex for ``'fft'``, real of shape `shape` for ``'dct'``.
+        The ``rfftn`` half spectrum for ``'fft'``.
 
     Raises
     ------
     ValueError
-        The grid would need more than ``convops.DEFAULT_MAX_BYTES``.
+        The spectrum would need more than ``convops.DEFAULT_MAX_BYTES``.
 
     Notes
     -----
-    The symmetric extension of an image of length ``N`` is even and periodic
-    with period ``2N`` (repeated reflection, for any kernel length), so the
-    DCT-II eigenvalues are the ``2N``-point DFT of the folded kernel ``c``
-    (``c[(j - m//2) mod 2N] += k[j]``), real and even:
-
-    .. math:: \lambda[u] = c[0] + (-1)^u c[N] + 2 \sum_{t=1}^{N-1} c[t] \cos(\pi u t / N),
-
-    the unnormalised DCT-I of ``c[0..N]``, per axis.
+    The symmetric extension of ``N`` values is even and ``2N``-periodic (for
+    any kernel length: repeated reflection), so the DCT-II eigenvalues are
+    the ``2N``-point DFT of the kernel folded as ``c[(j - m//2) mod 2N] +=
+    k[j]``, per axis the DCT-I of ``c[0..N]``:
+    :math:`\lambda[u] = c[0] + (-1)^u c[N] + 2 \sum_{t=1}^{N-1} c[t] \cos(\pi u t / N)`.
 
     Examples
     --------
@@ -141,10 +110,10 @@ def eigenvalues(kernel: np.ndarray, shape, basis: str = "fft", *, real: bool = F
     >>> np.round(eigenvalues(np.array([1.0, 2.0, 1.0]) / 4, (4,), "dct"), 6)
     array([1.      , 0.853553, 0.5     , 0.146447])
     """
-    nbytes = 4 * math.prod(n + 1 for n in shape) * np.dtype(np.complex128).itemsize
+    nbytes = 3 * math.prod(n + 1 for n in shape) * 16
     if nbytes > DEFAULT_MAX_BYTES:
-        raise ValueError(f"shape {tuple(shape)} needs about {nbytes / 2**30:.1f} GiB for its transfer "
-                         f"function, above the limit of {DEFAULT_MAX_BYTES / 2**30:.0f} GiB")
+        raise ValueError(f"shape {tuple(shape)} needs about {nbytes / 2**30:.1f} GiB for its spectrum, "
+                         f"above the limit of {DEFAULT_MAX_BYTES / 2**30:.0f} GiB")
     if basis == "fft":
         return psf2otf(kernel, shape, real=real)
     pos = [np.mod(np.arange(m) - m // 2, 2 * n) for m, n in zip(kernel.shape, shape)]
@@ -155,8 +124,8 @@ def eigenvalues(kernel: np.ndarray, shape, basis: str = "fft", *, real: bool = F
 
 
 def _ldexp(x: np.ndarray, e: int) -> np.ndarray:
-    """``x * 2**e`` in place, exact unless the result under- or overflows."""
-    with np.errstate(over="ignore", under="ignore"):  # the caller checks the result
+    """``x * 2**e`` in place: exact unless the result under- or overflows."""
+    with np.errstate(over="ignore", under="ignore"):  # Spectrum.solve checks the result
         for part in (x.real, x.imag) if np.iscomplexobj(x) else (x,):
             np.ldexp(part, e, out=part)
     return x
@@ -168,39 +137,36 @@ def _exponent(x: np.ndarray) -> int:
 
 
 class Spectrum:
-    r"""``A = Q^H diag(H) Q`` and the data ``Y = Q y``, both scaled by powers of two.
+    r"""``A = Q^H diag(H) Q`` and ``Y = Q y``, both scaled by powers of two; :meth:`solve` once.
 
     Parameters
     ----------
-    y : ndarray
-        Data.
-    kernel : ndarray
-        Validated kernel.  Both are computed in ``convops.float_dtype(y,
-        kernel)``; a real kernel stays real.
+    y, kernel : ndarray
+        Validated data and kernel, computed in ``convops.float_dtype(y,
+        kernel)`` (a real kernel stays real; real data and kernel use the
+        ``rfftn`` half spectrum, counted on the full grid).
     basis : {'fft', 'dct'}
-        See :func:`eigenvalues`.  Real `y` and `kernel` use the ``rfftn`` half.
+        See :func:`eigenvalues`.
     rtol : float, optional
-        Tolerance of the zero rule (default :func:`zero_rtol`).
+        Tolerance of the zero rule, default that of :func:`zeros_of`.
 
     Attributes
     ----------
-    rtol : float
-        Tolerance of the zero rule in use.
-    zeros : int
-        Number of zeros of ``H`` by :func:`zeros_of`, counted on the full grid.
-    smallest : float
-        ``min |H|``.
+    H : ndarray
+        ``2**-e`` times the eigenvalues, ``max|H|`` in ``[1/2, 1)``.
+    zeros, smallest, rtol
+        The number of zeros of ``H`` on the full grid, ``min |H|`` (unscaled)
+        and the tolerance in use.
 
     Notes
     -----
-    ``H`` is scaled by ``2**-e`` with ``max|H|`` in ``[2**(e-1), 2**e)``; the
-    data by ``2**-d`` the same way when ``max|y|`` lies beyond ``2**(emax/2)``
-    or below ``2**(-emax/2)`` (``emax`` of the dtype), where its transform
+    The data are scaled by ``2**-d`` the same way when ``max|y|`` lies
+    beyond ``2**(emax/2)`` or below ``2**(-emax/2)``, where a transform
     could overflow or lose digits to underflow.  Powers of two scale
-    exactly, so the solve runs on numbers near 1 and the result, scaled back
-    by ``2**(d - e)`` once at the end, is correct whenever it is
-    representable.  A regularisation ``c`` is in units of ``|H|^2`` and is
-    scaled by ``2**(-2e)``, a threshold on ``|H|`` by ``2**-e``.
+    exactly, the solve runs on numbers near 1, and the result is scaled
+    back once by ``2**(d - e)``: it is right whenever it is representable.
+    A regularisation is in units of ``|H|^2`` (scaled by ``2**-2e``), a
+    threshold in units of ``|H|`` (``2**-e``).
 
     Examples
     --------
@@ -211,70 +177,39 @@ class Spectrum:
     """
 
     def __init__(self, y: np.ndarray, kernel: np.ndarray, basis: str, *, rtol=None):
-        dtype = float_dtype(y, kernel)  # a real kernel stays real, in the working precision
+        dtype = float_dtype(y, kernel)
         y = y.astype(dtype, copy=False)
         kernel = kernel.astype(dtype if np.iscomplexobj(kernel) else np.finfo(dtype).dtype, copy=False)
         self.shape, self.basis = y.shape, basis
         self.half = basis == "fft" and not (np.iscomplexobj(y) or np.iscomplexobj(kernel))
         self.H = eigenvalues(kernel, y.shape, basis, real=self.half)
         self.e = _exponent(self.H)
-        _ldexp(self.H, -self.e)
-        self.a = np.abs(self.H)
-        self.rtol = zero_rtol(self.a.dtype, kernel.size) if rtol is None else rtol
+        self.a = np.abs(_ldexp(self.H, -self.e))
+        self.rtol = zero_rtol(self.a.dtype, y.size) if rtol is None else rtol
         self.zero = zeros_of(self.a, rtol=self.rtol)
         self.zeros = self.count(self.zero)
         self.smallest = float(np.ldexp(self.a.min(), self.e))
         d = _exponent(y)
-        self.d = d if abs(d) > np.finfo(y.dtype).maxexp // 2 else 0
-        self.Y = self.forward(_ldexp(y.copy(), -self.d) if self.d else y)
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        if self.basis == "dct":
-            return sfft.dctn(x, norm="ortho")
-        return sfft.rfftn(x) if self.half else sfft.fftn(x)
-
-    def backward(self, X: np.ndarray) -> np.ndarray:
-        if self.basis == "dct":
-            return sfft.idctn(X, norm="ortho", overwrite_x=True)
-        return sfft.irfftn(X, s=self.shape, overwrite_x=True) if self.half else sfft.ifftn(X, overwrite_x=True)
+        self.d = d if abs(d) > np.finfo(dtype).maxexp // 2 else 0
+        y = _ldexp(y.copy(), -self.d) if self.d else y
+        self.Y = sfft.dctn(y, norm="ortho") if basis == "dct" else sfft.rfftn(y) if self.half else sfft.fftn(y)
 
     def count(self, mask: np.ndarray) -> int:
-        """Number of True values of `mask` on the full grid.
-
-        A half spectrum stands for its conjugate mirror as well: every column
-        counts twice except column 0 and, for an even last axis, the last one.
-        """
+        """True values of `mask` on the full grid: in a half spectrum every
+        column stands for its mirror too, except column 0 and the last of an
+        even length."""
         n = int(np.count_nonzero(mask))
         if not self.half:
             return n
-        n = 2 * n - int(np.count_nonzero(mask[..., 0]))
-        if self.shape[-1] % 2 == 0 and self.shape[-1] > 1:
-            n -= int(np.count_nonzero(mask[..., -1]))
-        return n
+        edges = mask[..., [0, -1] if self.shape[-1] % 2 == 0 and self.shape[-1] > 1 else [0]]
+        return 2 * n - int(np.count_nonzero(edges))
 
     def solve(self, reg=0.0, threshold: float = 0.0) -> tuple[np.ndarray, int]:
-        r"""``x = Q^H W Q y`` with ``W = conj(H) / (|H|^2 + reg)``, 0 at dropped values.
+        r"""``x = Q^H (conj(H) / (|H|^2 + reg)) Q y``, with 0 at the zeros of ``H`` and where ``|H| < threshold``.
 
-        Parameters
-        ----------
-        reg : float or ndarray
-            ``>= 0``, a scalar or an array in the layout of ``H`` (units of
-            ``|H|^2``).
-        threshold : float
-            Values with ``|H| < threshold`` (units of ``|H|``) are dropped as
-            well as the zeros of ``H``.
-
-        Returns
-        -------
-        x : ndarray
-            Shape of the data.  The solve consumes ``H`` and ``Y``: call it once.
-        dropped : int
-            Number of values of ``W`` set to zero, counted on the full grid.
-
-        Raises
-        ------
-        ValueError
-            The result is too large to be represented.
+        `reg` (a scalar or an array laid out like ``H``) and `threshold` are
+        unscaled, ``>= 0``.  Returns ``x`` and the number of values set to 0
+        on the full grid; raises ``ValueError`` when ``x`` is not representable.
         """
         drop, a, W, Y = self.zero, self.a, self.H, self.Y
         del self.a, self.H, self.Y
@@ -288,9 +223,12 @@ class Spectrum:
         del W
         Y /= a
         del a
-        x = _ldexp(self.backward(Y), self.d - self.e)
+        if self.basis == "dct":
+            x = sfft.idctn(Y, norm="ortho", overwrite_x=True)
+        else:
+            x = sfft.irfftn(Y, s=self.shape, overwrite_x=True) if self.half else sfft.ifftn(Y, overwrite_x=True)
+        x = _ldexp(x, self.d - self.e)
         if not np.isfinite(x).all():
-            raise ValueError("the solution overflowed: its values are beyond the largest floating-point "
-                             f"number of {x.dtype} (the data are too large for the amplification of the "
-                             "inverse); use a larger threshold or regularisation")
+            raise ValueError(f"the solution overflowed: it exceeds the largest {x.dtype} (the data are too "
+                             "large for the amplification of the inverse); use a larger threshold or regularisation")
         return x, self.count(drop)

@@ -481,3 +481,87 @@ def test_property_wiener_shrinks_toward_zero(problem, c):
     small, large = wiener_filter(y, k, c), wiener_filter(y, k, 2 * c)
     assert np.linalg.norm(large) <= np.linalg.norm(small) * (1 + 1e-12)
     assert np.linalg.norm(small) <= np.linalg.norm(y) / (2 * np.sqrt(c)) * (1 + 1e-9)
+
+
+# --- one zero rule, scale, precision ------------------------------------------
+
+def circulant_pinv_solution(kernel, y):
+    """Minimum-norm least-squares solution by the SVD of the dense circulant matrix."""
+    A = circulant(kernel, y.shape)
+    return (np.linalg.pinv(A, rcond=1e-10) @ y.ravel()).reshape(y.shape)
+
+
+@pytest.mark.parametrize("shape", [(6, 6), (12, 12), (6, 12)], ids=str)
+def test_one_zero_rule_for_every_filter(shape):
+    zeros = cross_zero_count(*shape)
+    rng = np.random.default_rng(10)
+    y = ndi.convolve(rng.random(shape), CROSS, mode="wrap") + 1e-3 * rng.standard_normal(shape)  # noisy
+    expected = circulant_pinv_solution(CROSS, y)
+    for data in (y, y + 0j):  # real (half spectrum) and complex data: the same counts and answers
+        est, zeroed = pseudo_inverse_filter(data, CROSS, 0.0)
+        assert zeroed == zeros
+        np.testing.assert_allclose(est, expected, atol=1e-9)
+        np.testing.assert_allclose(wiener_filter(data, CROSS, 0.0), expected, atol=1e-9)
+        with pytest.raises(ValueError, match=rf"H has {zeros} zero\(s\) among its {y.size} values \(smallest \|H\|"):
+            inverse_filter(data, CROSS)
+        # a threshold t zeroes |H| < t and the zeros
+        t = 1.5
+        H = np.abs(psf2otf(CROSS, shape))
+        assert pseudo_inverse_filter(data, CROSS, t).zeroed == np.count_nonzero(H < t) > zeros
+    choice = threshold_for_count(CROSS, shape, zeros)
+    assert choice == (0.0, zeros, zeros, True)
+
+
+@pytest.mark.parametrize("scale", [1e-200, 1e-30, 1e30, 1e200])
+def test_filters_are_right_for_any_scale_of_the_kernel(scale):
+    # closed form: filtering with s k equals filtering with k (c / s^2, threshold / s), divided by s
+    rng = np.random.default_rng(11)
+    y, k = image(rng, (6, 7)), dominant_kernel(rng, (3, 3))
+    inv = inverse_filter(y, k)
+    np.testing.assert_allclose(inverse_filter(y, scale * k), inv / scale, rtol=1e-12)
+    np.testing.assert_allclose(wiener_filter(y, scale * k, 0.0), inv / scale, rtol=1e-12)
+    if 1e-150 < scale < 1e150:  # c = 0.1 s^2 representable
+        np.testing.assert_allclose(wiener_filter(y, scale * k, 0.1 * scale**2), wiener_filter(y, k, 0.1) / scale,
+                                   rtol=1e-12)
+    t = np.median(np.abs(psf2otf(k, y.shape)))
+    est, zeroed = pseudo_inverse_filter(y, scale * k, t * scale)
+    ref = pseudo_inverse_filter(y, k, t)
+    assert zeroed == ref.zeroed > 0
+    np.testing.assert_allclose(est, ref.estimate / scale, rtol=1e-12)
+    # c = 1e-3 is negligible against |H|^2 ~ 1e400: the inverse filter, not zeros
+    np.testing.assert_allclose(wiener_filter(y, 1e200 * k, 1e-3), inv / 1e200, rtol=1e-12)
+
+
+def test_single_precision_is_right_for_any_scale():
+    rng = np.random.default_rng(12)
+    y, k = image(rng, (6, 7), np.float32), dominant_kernel(rng, (3, 3), np.float32)
+    for scale in (np.float32(1e-30), np.float32(1e30)):
+        est = wiener_filter(y, k * scale, 0.0)
+        assert est.dtype == np.float32
+        np.testing.assert_allclose(est, inverse_filter(y, k) / scale, rtol=1e-5)
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e300, "largest"])
+def test_filters_are_right_for_any_scale_of_the_image(scale):
+    rng = np.random.default_rng(13)
+    y, k = image(rng, (6, 7)), dominant_kernel(rng, (3, 3))
+    inv, wie = inverse_filter(y, k), wiener_filter(y, k, 0.3)
+    if scale == "largest":  # the results reach 0.99 of the largest float; the DFT of the data overflows
+        scale = 0.99 * np.finfo(float).max / max(np.abs(inv).max(), np.abs(wie).max(), np.abs(y).max())
+    np.testing.assert_allclose(inverse_filter(scale * y, k), scale * inv, rtol=1e-12)
+    np.testing.assert_allclose(wiener_filter(scale * y, k, 0.3), scale * wie, rtol=1e-12)
+
+
+@pytest.mark.parametrize("img_dtype, k_dtype", [(np.float32, np.float32), (np.float64, np.float32),
+                                                (np.complex64, np.float32)])
+def test_precision_follows_the_result_with_zeros_of_h(img_dtype, k_dtype):
+    # the cross on 6x6: single precision gives numerical zeros near 1e-7, which
+    # the rule must zero like the exact ones
+    rng = np.random.default_rng(14)
+    y = image(rng, (6, 6), img_dtype)
+    expected = circulant_pinv_solution(CROSS, y.astype(np.complex128 if np.dtype(img_dtype).kind == "c" else float))
+    out = np.result_type(img_dtype, k_dtype)
+    for est in (pseudo_inverse_filter(y, CROSS.astype(k_dtype), 0.0).estimate, wiener_filter(y, CROSS.astype(k_dtype), 0)):
+        assert est.dtype == out
+        assert_close(est, expected, out)
+    assert pseudo_inverse_filter(y, CROSS.astype(k_dtype), 0.0).zeroed == 4
