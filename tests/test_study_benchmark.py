@@ -134,3 +134,12 @@ def test_scale_section_measures_the_large_restore_and_the_peers(data):
     # necessarily positive on a busy machine at quick-mode sizes.
     assert all(math.isfinite(r[c]) for r in rows for c in r if c.endswith("_s"))
     assert all(_positive(r[c]) for r in rows for c in r if c.endswith("_s") and not c.startswith("iteration"))
+
+
+def test_custom_setup_runs_only_the_sections_named():
+    data = benchmark.compute(quick=True, sections=["frequency"])
+    assert set(data["tables"]) == {"frequency"} and set(data["seconds"]) == {"frequency"}
+    assert set(benchmark.draw(data)) == {"frequency"}
+    assert "Wiener/pseudo-inverse/inverse filters" in benchmark.summarize(data)
+    with pytest.raises(ValueError, match="sections.*'fourier'"):
+        benchmark.compute(sections=["fourier"])

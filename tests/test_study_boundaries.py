@@ -120,3 +120,15 @@ def test_the_command_line_writes_figures_data_and_tables(run):
     assert {(r["true"], r["model"]) for r in rows} == {(t, m) for t in study.RULES for m in study.RULES}
     assert study.NAME in (out / "index.md").read_text()
     assert (out / "index.html").exists()
+
+
+def test_custom_setup():
+    from experiments import sweep_settings
+
+    with sweep_settings(executor="serial", cache=None):
+        data = study.compute(size=16, kernel_size=3, sigma=2.0, noisy_regs=(0.01,))
+    assert data["images"]["original"].shape == (16, 16)
+    assert data["setup"]["kernel"].startswith("3x3 Gaussian, sigma 2 px")
+    assert data["setup"]["band"] == 3 // 2 + 5
+    assert data["distance"].size == 8  # distances 0 ... 7 on a 16x16 image
+    assert data["noisy"]["reg_candidates"] == [0.01] and data["noisy"]["reg"] == 0.01

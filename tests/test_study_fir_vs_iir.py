@@ -125,3 +125,18 @@ def test_command_line_run_writes_the_outputs(tmp_path):
     assert (folder / "error_vs_length.csv").read_text().startswith("kernel,length,")
     assert study.NAME in (tmp_path / "index.md").read_text()
     assert outputs[0].figures
+
+
+def test_custom_setup():
+    b = np.array([1.0, 3.0, 1.0]) / 5
+    data = study.compute(lengths=(1, 2, 4, 8, 9, 10), lms_lengths=(4,), lms_samples=500, separable_sizes=(3, 5),
+                         separable_factor=b, learning_samples=1000)
+    assert data["lengths"].tolist() == [1, 2, 4, 8, 9, 10]
+    lms = data["kernels"]["minimum phase"]["errors"]["lms_mu0.1"]
+    assert np.isnan(lms).tolist() == [True, True, False, True, True, True]  # LMS only at length 4
+    np.testing.assert_allclose(data["separable"]["kernel"], np.outer(b, b))
+    assert [r["size"] for r in data["separable"]["rows"]] == [3, 5]
+    assert data["learning"]["samples"] == 1000
+    assert "b = [1, 3, 1]/5" in study.summarize(data)
+    with pytest.raises(ValueError, match="separable_factor"):
+        study.compute(separable_factor=np.ones((2, 2)))

@@ -135,3 +135,20 @@ def test_command_line_run_writes_the_outputs(tmp_path):
     assert (folder / "convergence.csv").read_text().startswith("method,")
     assert study.NAME in (tmp_path / "index.md").read_text()
     assert outputs[0].figures
+
+
+def test_custom_setup():
+    from experiments import sweep_settings
+
+    with sweep_settings(executor="serial", cache=None):
+        data = study.compute(sizes=(3, 5, 7), image_size=5, grid=16, convergence_size=5, fixed_step_iterations=50,
+                             gd_maxiter=300, zero_free_weight=0.1)
+    assert data["sizes"].tolist() == [3, 5, 7]
+    np.testing.assert_array_equal(data["zero_free_kernel"], study.plus_kernel(0.1))
+    assert data["fits"]["zero_free"]["predicted_rate"] == pytest.approx(study.predicted_rate(0.1))
+    assert data["image"]["size"] == 5 and data["spectrum"]["F"].shape == (16, 16)
+    assert data["convergence"]["size"] == 5
+    assert data["convergence"]["methods"]["gd, fixed step (text)"]["iterations"] <= 50
+    assert "c = 0.1 " in study.summarize(data)
+    with pytest.raises(ValueError, match="weight"):
+        study.compute(zero_free_weight=0.3)

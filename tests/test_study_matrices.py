@@ -119,3 +119,16 @@ def test_run_writes_outputs(tmp_path):
     assert len(saved["tables"]["checks"]) == 3 * len(BOUNDARIES) * len(OUTPUTS)
     assert (tmp_path / "index.md").read_text().count("matrices/sparsity.png") == 1
     assert (tmp_path / "index.html").exists()
+
+
+def test_custom_setup():
+    kernel = np.array([[0.0, 0.5, 0.0], [0.5, 2.0, 0.5], [0.0, 0.5, 0.0]])
+    data = matrices.compute(shown=(2, 4), checked=((3, 5),), svd_kernel=kernel, svd_size=6)
+    assert {r["case"] for r in data["tables"]["checks"]} == {"ones 2x2 on 4x4 (shown)", "random 2x2 on 4x4",
+                                                             "random 3x3 on 5x5"}
+    assert data["shown"]["matrices"]["zero"]["same"].shape == (16, 16)
+    h = np.sort(np.abs(psf2otf(kernel, (6, 6))).ravel())[::-1]
+    np.testing.assert_allclose(data["svd"]["sigma"]["circular"], h, atol=1e-12)
+    assert "[[0, 0.5, 0], [0.5, 2, 0.5], [0, 0.5, 0]]" in matrices.summarize(data)
+    with pytest.raises(ValueError, match="svd_kernel"):
+        matrices.compute(svd_kernel=np.arange(9.0).reshape(3, 3))

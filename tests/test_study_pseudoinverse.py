@@ -139,3 +139,14 @@ def test_the_command_line_writes_figures_data_and_index(data, tmp_path):
     assert (folder / "arrays.npz").exists()
     assert study.NAME in (tmp_path / "index.md").read_text()
     assert (tmp_path / "index.html").exists()
+
+
+def test_custom_setup():
+    data = study.compute(size=32, length=5, counts=(32, 300), c_points=5)
+    assert data["images"]["original"].shape == (32, 32)
+    assert (data["setup"]["size"], data["setup"]["length"]) == (32, 5)
+    assert [r["requested"] for r in data["counts"]] == [32, 300]
+    assert data["noisy"]["c_sweep"]["c"].size == 5
+    h = np.abs(np.fft.fft(np.r_[np.ones(5), np.zeros(27)] / 5))  # the 5-point average's |H| on 32 columns
+    np.testing.assert_allclose(data["spectrum"]["column_magnitude"], h, atol=1e-12)
+    assert "1/5" in study.summarize(data)
