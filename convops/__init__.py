@@ -9,6 +9,7 @@ from ._boundaries import (
     BOUNDARIES,
     BOUNDARY_ALIASES,
     LIBRARIES,
+    LIBRARY_ALIASES,
     OUTPUTS,
     BoundaryRule,
     boundary_from,
@@ -21,13 +22,15 @@ from ._fourier import psf2otf
 from ._geometry import Geometry, output_shape
 from ._matrix import DEFAULT_MAX_BYTES, MatrixTooLargeError, convolution_matrix
 from ._operator import METHODS, ConvolutionOperator, convolution_operator
-from ._validation import float_dtype
+from ._validation import AllocationTooLargeError, float_dtype
 
 __all__ = [
     "BOUNDARIES",
     "BOUNDARY_ALIASES",
     "LIBRARIES",
+    "LIBRARY_ALIASES",
     "OUTPUTS",
+    "AllocationTooLargeError",
     "BoundaryRule",
     "ConvolutionOperator",
     "Geometry",

@@ -17,12 +17,15 @@ from typing import Callable
 
 import numpy as np
 
+from ._validation import check_option
+
 __all__ = [
     "BoundaryRule",
     "BOUNDARIES",
     "BOUNDARY_ALIASES",
     "OUTPUTS",
     "LIBRARIES",
+    "LIBRARY_ALIASES",
     "canonical_boundary",
     "canonical_output",
     "boundary_from",
@@ -54,6 +57,10 @@ def _reflect(e: np.ndarray, n: int) -> np.ndarray:
     return np.where(r < n, r, 2 * n - 2 - r)
 
 
+def _no_period(n: int) -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class BoundaryRule:
     """One boundary rule and its names elsewhere.
@@ -71,6 +78,10 @@ class BoundaryRule:
     index_map : callable
         ``index_map(e, n)`` maps extended indices ``e`` (int array) of a
         signal of length ``n`` to sample indices, ``-1`` meaning zero.
+    period : callable
+        ``period(n)``: the period of the index map on a signal of length
+        ``n`` (``n`` for ``circular``, ``2n`` for ``symmetric``, ``2n - 2``
+        for ``reflect``), or ``None`` where the extension is not periodic.
     """
 
     name: str
@@ -80,6 +91,7 @@ class BoundaryRule:
     signal: str | None
     matlab: str | None
     index_map: Callable[[np.ndarray, int], np.ndarray]
+    period: Callable[[int], int | None] = _no_period
 
     def extend(self, e, n: int) -> np.ndarray:
         """Map extended indices ``e`` onto ``range(n)`` (``-1``: zero)."""
@@ -91,14 +103,20 @@ BOUNDARIES: dict[str, BoundaryRule] = {
     rule.name: rule
     for rule in (
         BoundaryRule("zero", "0 0 | a b c d | 0 0", "constant", "constant", "fill", "0", _zero),
-        BoundaryRule("circular", "c d | a b c d | a b", "wrap", "wrap", "wrap", "circular", _circular),
+        BoundaryRule("circular", "c d | a b c d | a b", "wrap", "wrap", "wrap", "circular", _circular,
+                     lambda n: n),
         BoundaryRule("replicate", "a a | a b c d | d d", "edge", "nearest", None, "replicate", _replicate),
-        BoundaryRule("symmetric", "b a | a b c d | d c", "symmetric", "reflect", "symm", "symmetric", _symmetric),
-        BoundaryRule("reflect", "c b | a b c d | c b", "reflect", "mirror", None, None, _reflect),
+        BoundaryRule("symmetric", "b a | a b c d | d c", "symmetric", "reflect", "symm", "symmetric", _symmetric,
+                     lambda n: 2 * n),
+        BoundaryRule("reflect", "c b | a b c d | c b", "reflect", "mirror", None, None, _reflect,
+                     lambda n: max(2 * n - 2, 1)),
     )
 }
 
-#: Other accepted spellings of canonical names.
+#: Other accepted spellings of canonical names.  Our ``'mirror'`` is our
+#: ``'symmetric'`` (``b a | a b c d``, scipy.ndimage's ``'reflect'``), NOT
+#: scipy.ndimage's ``'mirror'`` (which is our ``'reflect'``, ``c b | a b c d``);
+#: translate scipy.ndimage's names with ``boundary_from(name, 'scipy.ndimage')``.
 BOUNDARY_ALIASES: dict[str, str] = {"mirror": "symmetric"}
 
 #: Output windows and the length of each output axis for an image axis of
@@ -110,17 +128,33 @@ OUTPUTS: dict[str, str] = {
 }
 
 # Names other libraries give to our rules (beyond each rule's main name).
+# scipy.signal: every key of scipy/signal/_signaltools.py's ``_boundarydict``
+# that convolve2d runs ('reflect' is in that dict but convolve2d refuses it).
 _EXTRA_NAMES: dict[str, dict[str, str]] = {
     "numpy": {},
     "ndimage": {"grid-constant": "zero", "grid-wrap": "circular", "grid-mirror": "symmetric"},
-    "signal": {},
+    "signal": {"pad": "zero", "circular": "circular", "symmetric": "symmetric"},
     "matlab": {"0": "zero", "zero": "zero", "conv2": "zero"},
 }
 
 #: Libraries whose mode names :func:`boundary_from` understands.
 LIBRARIES: tuple[str, ...] = ("numpy", "ndimage", "signal", "matlab")
 
+#: Other accepted spellings of the library names (the modules' full names).
+LIBRARY_ALIASES: dict[str, str] = {
+    "numpy.pad": "numpy",
+    "np.pad": "numpy",
+    "scipy.ndimage": "ndimage",
+    "scipy.signal": "signal",
+    "scipy.signal.convolve2d": "signal",
+    "octave": "matlab",
+}
+
 _LIBRARY_FIELD = {"numpy": "numpy_pad", "ndimage": "ndimage", "signal": "signal", "matlab": "matlab"}
+
+
+def _library(name) -> str:
+    return check_option(name, "library", LIBRARIES, LIBRARY_ALIASES)
 
 
 def _allowed_boundaries() -> str:
@@ -135,7 +169,11 @@ def canonical_boundary(name) -> str:
     ----------
     name : str
         A canonical name (``'zero'``, ``'circular'``, ``'replicate'``,
-        ``'symmetric'``, ``'reflect'``) or an alias (``'mirror'``).
+        ``'symmetric'``, ``'reflect'``) or an alias (``'mirror'``), in any
+        case.  Our alias ``'mirror'`` is our ``'symmetric'``
+        (``b a | a b c d``, scipy.ndimage's ``'reflect'``), NOT
+        scipy.ndimage's ``'mirror'``; use :func:`boundary_from` for other
+        libraries' names.
 
     Returns
     -------
@@ -156,10 +194,11 @@ def canonical_boundary(name) -> str:
     'symmetric'
     """
     if not isinstance(name, str):
-        raise TypeError(f"boundary must be a str, got {type(name).__name__} {name!r}")
-    key = name.lower()
-    key = BOUNDARY_ALIASES.get(key, key)
-    if key not in BOUNDARIES:
+        raise TypeError(f"boundary must be a str, got {type(name).__name__} {name!r}; "
+                        f"allowed: {_allowed_boundaries()}")
+    try:
+        return check_option(name, "boundary", BOUNDARIES, BOUNDARY_ALIASES)
+    except ValueError:
         hint = ""
         for lib in LIBRARIES:
             try:
@@ -167,24 +206,24 @@ def canonical_boundary(name) -> str:
                 break
             except ValueError:
                 continue
-        raise ValueError(f"unknown boundary {name!r}; allowed: {_allowed_boundaries()}{hint}")
-    return key
+        raise ValueError(f"unknown boundary {name!r}; allowed: {_allowed_boundaries()}{hint}") from None
 
 
 def canonical_output(name) -> str:
-    """Return the output window name, validated against :data:`OUTPUTS`.
+    """Return the output window name, validated against :data:`OUTPUTS`
+    (any case).
 
     Raises
     ------
     TypeError, ValueError
         If `name` is not one of ``'same'``, ``'full'``, ``'valid'``.
+
+    Examples
+    --------
+    >>> canonical_output("Full")
+    'full'
     """
-    if not isinstance(name, str):
-        raise TypeError(f"output must be a str, got {type(name).__name__} {name!r}")
-    key = name.lower()
-    if key not in OUTPUTS:
-        raise ValueError(f"unknown output {name!r}; allowed: {', '.join(map(repr, OUTPUTS))}")
-    return key
+    return check_option(name, "output", OUTPUTS)
 
 
 def boundary_from(name, library: str) -> str:
@@ -193,15 +232,34 @@ def boundary_from(name, library: str) -> str:
     The same word means different rules in different libraries: numpy's
     ``'reflect'`` is scipy.ndimage's ``'mirror'`` (``c b | a b c d``), and
     numpy's ``'symmetric'`` is scipy.ndimage's ``'reflect'``
-    (``b a | a b c d``).
+    (``b a | a b c d``).  Our own alias ``'mirror'`` is our ``'symmetric'``
+    (scipy.ndimage's ``'reflect'``), NOT scipy.ndimage's ``'mirror'``:
+    ``boundary_from('mirror', 'scipy.ndimage')`` is ``'reflect'``.
+
+    ==================  ==========================================================
+    library             names (ours in brackets)
+    ==================  ==========================================================
+    ``numpy``           constant (zero), wrap (circular), edge (replicate),
+                        symmetric (symmetric), reflect (reflect)
+    ``ndimage``         constant, grid-constant (zero), wrap, grid-wrap
+                        (circular), nearest (replicate), reflect, grid-mirror
+                        (symmetric), mirror (reflect)
+    ``signal``          fill, pad (zero), wrap, circular (circular), symm,
+                        symmetric (symmetric); convolve2d has no replicate or
+                        reflect rule
+    ``matlab``          0, zero, conv2 (zero), circular, replicate, symmetric
+    ==================  ==========================================================
 
     Parameters
     ----------
     name : str or int
-        The mode name in `library` (MATLAB's numeric ``0`` is accepted).
+        The mode name in `library`, in any case (MATLAB's numeric ``0`` is
+        accepted).
     library : {'numpy', 'ndimage', 'signal', 'matlab'}
         ``numpy.pad``, ``scipy.ndimage`` filters, ``scipy.signal.convolve2d``
-        or MATLAB's ``imfilter``/``padarray``.
+        or MATLAB's ``imfilter``/``padarray``; the full module names
+        ``'numpy.pad'``, ``'scipy.ndimage'``, ``'scipy.signal'`` (see
+        :data:`LIBRARY_ALIASES`) and any case are accepted too.
 
     Returns
     -------
@@ -217,16 +275,21 @@ def boundary_from(name, library: str) -> str:
 
     Examples
     --------
-    >>> boundary_from("reflect", "ndimage")
+    >>> boundary_from("reflect", "scipy.ndimage")
     'symmetric'
+    >>> boundary_from("mirror", "scipy.ndimage")
+    'reflect'
     >>> boundary_from("reflect", "numpy")
     'reflect'
+    >>> boundary_from("symm", "scipy.signal")
+    'symmetric'
     >>> boundary_from(0, "matlab")
     'zero'
     """
-    if library not in _LIBRARY_FIELD:
-        raise ValueError(f"unknown library {library!r}; allowed: {', '.join(map(repr, LIBRARIES))}")
-    key = str(name).lower()
+    library = _library(library)
+    if isinstance(name, (bool, np.bool_)) or not isinstance(name, (str, int, np.integer)):
+        raise TypeError(f"name must be a str (or MATLAB's 0), got {type(name).__name__} {name!r}")
+    key = str(name).casefold()
     field = _LIBRARY_FIELD[library]
     known = {getattr(rule, field): rule.name for rule in BOUNDARIES.values() if getattr(rule, field)}
     known.update(_EXTRA_NAMES[library])
@@ -245,7 +308,8 @@ def boundary_to(name: str, library: str) -> str | None:
     --------
     >>> boundary_to("symmetric", "ndimage")
     'reflect'
+    >>> boundary_to("mirror", "scipy.ndimage")  # our alias 'mirror' is 'symmetric'
+    'reflect'
     """
-    if library not in _LIBRARY_FIELD:
-        raise ValueError(f"unknown library {library!r}; allowed: {', '.join(map(repr, LIBRARIES))}")
+    library = _library(library)
     return getattr(BOUNDARIES[canonical_boundary(name)], _LIBRARY_FIELD[library])

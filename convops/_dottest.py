@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.sparse.linalg import aslinearoperator
 
+from ._validation import check_real
+
 __all__ = ["dot_test", "dot_test_tolerance"]
 
 
@@ -25,7 +27,7 @@ def dot_test(op, *, rng=None, rtol=None, complex_vectors=None, raise_error=True)
     rng : numpy.random.Generator or int, optional
         Source of the random vectors (``numpy.random.default_rng(rng)``).
     rtol : float, optional
-        Allowed relative mismatch ``|a - b| / max(||Au|| ||v||, ||u|| ||A^H v||)``
+        Allowed relative mismatch (finite, >= 0) ``|a - b| / max(||Au|| ||v||, ||u|| ||A^H v||)``
         (the Cauchy-Schwarz scale of both inner products, so that an
         operator that is zero or nearly so is not failed for rounding);
         default from :func:`dot_test_tolerance` for the operator's dtype.
@@ -39,6 +41,16 @@ def dot_test(op, *, rng=None, rtol=None, complex_vectors=None, raise_error=True)
     float
         The relative mismatch.
 
+    Raises
+    ------
+    TypeError
+        If `op` is not an operator (``matvec``, ``rmatvec`` and a 2-D
+        ``shape``), a sparse array or a 2-D array, or `rtol` is not a number.
+    ValueError
+        If `rtol` is negative or not finite.
+    AssertionError
+        If the mismatch exceeds `rtol` (with `raise_error`).
+
     Examples
     --------
     >>> from convops import convolution_operator, dot_test
@@ -47,10 +59,18 @@ def dot_test(op, *, rng=None, rtol=None, complex_vectors=None, raise_error=True)
     True
     """
     if not (hasattr(op, "matvec") and hasattr(op, "rmatvec")):
-        op = aslinearoperator(op)
+        try:
+            op = aslinearoperator(op)
+        except (TypeError, ValueError):
+            raise TypeError(f"op must be a linear operator (with matvec, rmatvec and shape), a sparse array "
+                            f"or a 2-D ndarray; got {type(op).__name__}") from None
+    shape = getattr(op, "shape", None)
+    if shape is None or len(shape) != 2:
+        raise TypeError(f"op must have a 2-D shape (rows, columns); got {type(op).__name__} with shape {shape!r}")
+    tol = dot_test_tolerance(getattr(op, "dtype", np.float64)) if rtol is None else check_real(rtol, "rtol")
     rng = np.random.default_rng(rng)
-    m, n = op.shape
-    dtype = np.dtype(op.dtype)
+    m, n = shape
+    dtype = np.dtype(getattr(op, "dtype", None) or np.float64)
     use_complex = dtype.kind == "c" if complex_vectors is None else complex_vectors
     real = np.float32 if dtype in (np.float32, np.complex64) else np.float64
 
@@ -65,7 +85,6 @@ def dot_test(op, *, rng=None, rtol=None, complex_vectors=None, raise_error=True)
     scale = max(np.linalg.norm(au) * np.linalg.norm(v), np.linalg.norm(u) * np.linalg.norm(ahv),
                 np.finfo(real).tiny)
     mismatch = float(abs(lhs - rhs) / scale)
-    tol = dot_test_tolerance(dtype) if rtol is None else rtol
     if raise_error and not mismatch <= tol:
         raise AssertionError(f"dot test failed: <Au, v> = {lhs}, <u, A^H v> = {rhs}, "
                              f"relative mismatch {mismatch:.3e} > {tol:.1e}")

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import scipy.fft as sfft
 
-from ._validation import check_kernel, check_shape
+from ._validation import DEFAULT_MAX_BYTES, check_allocation, check_kernel, check_max_bytes, check_shape
 
-__all__ = ["psf2otf", "circular_spectrum"]
+__all__ = ["psf2otf", "circular_spectrum", "spectrum_nbytes"]
+
+
+def spectrum_nbytes(shape, dtype, *, real: bool) -> int:
+    """Bytes of the work of :func:`circular_spectrum` on `shape`: the grid
+    (`dtype`) and its spectrum (the complex type of the same precision;
+    the half spectrum with `real`), as a Python int (no overflow)."""
+    points = math.prod(int(n) for n in shape)
+    item = np.dtype(dtype).itemsize
+    complex_item = 2 * np.finfo(np.dtype(dtype)).dtype.itemsize
+    half = math.prod(int(n) for n in shape[:-1]) * (int(shape[-1]) // 2 + 1) if real else points
+    return points * item + half * complex_item
 
 
 def circular_spectrum(weights: np.ndarray, shape, offsets, *, real: bool, workers=None) -> np.ndarray:
@@ -34,7 +47,7 @@ def circular_spectrum(weights: np.ndarray, shape, offsets, *, real: bool, worker
     return sfft.rfftn(c, workers=workers) if real else sfft.fftn(c, workers=workers)
 
 
-def psf2otf(kernel, shape, *, real: bool = False) -> np.ndarray:
+def psf2otf(kernel, shape, *, real: bool = False, max_bytes=DEFAULT_MAX_BYTES) -> np.ndarray:
     r"""Transfer function (optical transfer function) of `kernel` on `shape`.
 
     Zero-pads the kernel to `shape`, moves its centre (index ``m // 2`` on
@@ -53,6 +66,9 @@ def psf2otf(kernel, shape, *, real: bool = False) -> np.ndarray:
         Return only the non-negative frequencies of the last axis
         (``scipy.fft.rfftn`` layout, shape ``shape[:-1] + (shape[-1]//2 + 1,)``);
         requires a real kernel.
+    max_bytes : float, optional
+        Refuse, before allocating, a grid and spectrum whose estimated size
+        exceeds this many bytes (default :data:`convops.DEFAULT_MAX_BYTES`).
 
     Returns
     -------
@@ -63,7 +79,11 @@ def psf2otf(kernel, shape, *, real: bool = False) -> np.ndarray:
     Raises
     ------
     TypeError, ValueError
-        Invalid kernel or shape, or ``real=True`` with a complex kernel.
+        Invalid kernel, shape or `max_bytes`, or ``real=True`` with a
+        complex kernel.
+    AllocationTooLargeError
+        The grid and spectrum would exceed `max_bytes` (also a
+        ``ValueError`` and a ``MemoryError``).
 
     Notes
     -----
@@ -85,6 +105,9 @@ def psf2otf(kernel, shape, *, real: bool = False) -> np.ndarray:
     kernel = check_kernel(kernel, len(shape))
     if real and np.iscomplexobj(kernel):
         raise ValueError("real=True needs a real kernel; got a complex one")
+    check_max_bytes(max_bytes)
+    check_allocation(spectrum_nbytes(shape, kernel.dtype, real=real),
+                     f"psf2otf on shape {shape} (grid and spectrum)", max_bytes)
     weights = np.flip(kernel)
     offsets = tuple(-((m - 1) // 2) for m in kernel.shape)
     return circular_spectrum(weights, shape, offsets, real=real)

@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ._boundaries import BOUNDARIES, BoundaryRule, canonical_boundary, canonical_output
-from ._validation import check_kernel, check_origin, check_shape
+from ._validation import check_kernel, check_option, check_origin, check_shape
 
 __all__ = ["Geometry", "plan_convolution", "output_shape"]
 
@@ -52,15 +52,49 @@ def _offset(m: int, output: str, origin: int, correlate: bool) -> int:
     return -(m // 2) - origin if correlate else -((m - 1) // 2) + origin
 
 
+def _check_valid_fits(kernel_shape, shape, output: str) -> None:
+    if output == "valid" and any(m > n for m, n in zip(kernel_shape, shape)):
+        raise ValueError(
+            f"output='valid' needs a kernel no larger than the image on every axis; "
+            f"kernel shape {tuple(kernel_shape)}, image shape {tuple(shape)}"
+        )
+
+
 def output_shape(kernel_shape, shape, output: str) -> tuple[int, ...]:
     """Shape of the output window for an image `shape` and a kernel shape.
+
+    Parameters
+    ----------
+    kernel_shape : int or tuple of int
+        Kernel shape (positive integers).
+    shape : int or tuple of int
+        Image shape, with as many entries as `kernel_shape`.
+    output : {'same', 'full', 'valid'}
+        Output window.
+
+    Returns
+    -------
+    tuple of int
+        ``N`` (same), ``N + m - 1`` (full) or ``N - m + 1`` (valid) per axis.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Invalid shapes or window, shapes of different lengths, or a
+        ``'valid'`` window with a kernel larger than the image.
 
     Examples
     --------
     >>> output_shape((3, 4), (10, 10), "full")
     (12, 13)
     """
+    kernel_shape = check_shape(kernel_shape, name="kernel_shape")
+    shape = check_shape(shape)
     output = canonical_output(output)
+    if len(kernel_shape) != len(shape):
+        raise ValueError(f"kernel_shape {kernel_shape} has {len(kernel_shape)} entries but shape {shape} "
+                         f"has {len(shape)}; they need one entry per axis each")
+    _check_valid_fits(kernel_shape, shape, output)
     return tuple(_output_length(n, m, output) for n, m in zip(shape, kernel_shape))
 
 
@@ -120,6 +154,42 @@ class Geometry:
         start = self.offsets[axis]
         return self.rule.extend(np.arange(start, start + self.ext_shape[axis]), self.in_shape[axis])
 
+    def reduced(self) -> "Geometry":
+        """The same linear map with the fewest taps the boundary rule allows.
+
+        For a periodic rule (``circular``, ``symmetric``, ``reflect``:
+        period ``P`` = ``n``, ``2n``, ``2n - 2``) taps ``t`` and ``t + P``
+        read the same sample, so an axis longer than ``P`` folds onto one
+        period, ``W[r] = sum_{t = r mod P} w[t]``, and the offset is taken
+        modulo ``P`` into ``-(P - 1) .. 0``.  For ``zero``, taps that never
+        reach the image are cut off.  The result gives the same numbers
+        with at most ``2n - 1`` taps per axis (``same``), which bounds the
+        cost of a kernel much larger than the image.  Not meant for the
+        matrix (it is the same matrix) but for the operator.
+        """
+        weights, offsets = self.weights, list(self.offsets)
+        for axis, (m, n, k) in enumerate(zip(self.weights.shape, self.in_shape, self.out_shape)):
+            period = self.rule.period(n)
+            off = offsets[axis]
+            if period is not None and m > period:
+                folds = -(-m // period)
+                pad = [(0, 0)] * weights.ndim
+                pad[axis] = (0, folds * period - m)
+                w = np.pad(weights, pad)
+                shape = weights.shape[:axis] + (folds, period) + weights.shape[axis + 1:]
+                weights = w.reshape(shape).sum(axis=axis)
+                offsets[axis] = -((-off) % period)
+            elif self.boundary == "zero":
+                first, last = max(0, -off - (k - 1)), min(m - 1, n - 1 - off)
+                if first > 0 or last < m - 1:
+                    index = [slice(None)] * weights.ndim
+                    index[axis] = slice(first, last + 1)
+                    weights = weights[tuple(index)]
+                    offsets[axis] = off + first
+        if weights is self.weights:
+            return self
+        return replace(self, weights=np.ascontiguousarray(weights), offsets=tuple(offsets))
+
     def transposed(self) -> "Geometry":
         """The same problem with every axis reversed (``order`` swapped).
 
@@ -151,16 +221,11 @@ def plan_convolution(kernel, shape, *, boundary, output, origin=0, order="C", co
     kernel = check_kernel(kernel, len(shape))
     boundary = canonical_boundary(boundary)
     output = canonical_output(output)
-    if order not in ("C", "F"):
-        raise ValueError(f"order must be 'C' (row-major) or 'F' (column-major, MATLAB's), got {order!r}")
+    order = check_option(order, "order", ("C", "F"))
     if not isinstance(correlate, (bool, np.bool_)):
         raise TypeError(f"correlate must be True or False, got {correlate!r}")
     origins = check_origin(origin, kernel.shape, output)
-    if output == "valid" and any(m > n for m, n in zip(kernel.shape, shape)):
-        raise ValueError(
-            f"output='valid' needs a kernel no larger than the image on every axis; "
-            f"kernel shape {kernel.shape}, image shape {shape}"
-        )
+    _check_valid_fits(kernel.shape, shape, output)
     weights = kernel.conj() if correlate else np.flip(kernel)
     offsets = tuple(_offset(m, output, o, bool(correlate)) for m, o in zip(kernel.shape, origins))
     out = tuple(_output_length(n, m, output) for n, m in zip(shape, kernel.shape))

@@ -12,23 +12,21 @@ import scipy.sparse as sp
 from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
 from ._geometry import Geometry, plan_convolution
+from ._validation import DEFAULT_MAX_BYTES, AllocationTooLargeError, check_allocation, check_max_bytes
 
 __all__ = ["convolution_matrix", "MatrixTooLargeError", "DEFAULT_MAX_BYTES", "matrix_nbytes"]
-
-#: Default limit on the bytes of a finished matrix (its build peaks at about
-#: twice this), chosen for a 24 GiB machine.
-DEFAULT_MAX_BYTES = 4 * 2**30
 
 # Blocks of at least this many entries are filled by several threads.
 _SPLIT_ENTRIES = 1 << 22
 _WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 
-class MatrixTooLargeError(MemoryError, ValueError):
+class MatrixTooLargeError(AllocationTooLargeError):
     """The explicit matrix would exceed the memory limit.
 
-    It is both a ``MemoryError`` and a ``ValueError`` so that either
-    ``except`` clause catches it.
+    Like every :class:`~convops.AllocationTooLargeError` it is both a
+    ``MemoryError`` and a ``ValueError`` so that either ``except`` clause
+    catches it.
     """
 
 
@@ -132,9 +130,11 @@ def convolution_matrix(
         ``scipy.ndimage.correlate``.  With ``zero`` or ``circular``
         boundaries and ``output='same'``, correlation is the adjoint of
         convolution.
-    max_bytes : int, optional
+    max_bytes : float, optional
         Refuse (before allocating) a matrix whose estimated size exceeds
-        this many bytes.  Default 4 GiB.
+        this many bytes (finite and positive).  Default
+        :data:`convops.DEFAULT_MAX_BYTES` (4 GiB); the build peaks at about
+        twice the finished matrix.
 
     Returns
     -------
@@ -203,16 +203,16 @@ def convolution_matrix(
     """
     geometry = plan_convolution(kernel, shape, boundary=boundary, output=output, origin=origin,
                                 order=order, correlate=correlate)
-    if isinstance(max_bytes, bool) or not isinstance(max_bytes, (int, np.integer, float)) or max_bytes <= 0:
-        raise ValueError(f"max_bytes must be a positive number of bytes, got {max_bytes!r}")
-    need = matrix_nbytes(geometry)
-    if need > max_bytes:
-        raise MatrixTooLargeError(
-            f"the convolution matrix for kernel {geometry.kernel.shape} on image {geometry.in_shape} "
-            f"({geometry.output}, {geometry.boundary}) would need up to {need / 2**30:.2f} GiB, above "
-            f"max_bytes = {max_bytes / 2**30:.2f} GiB; use convops.convolution_operator(...) for a "
-            f"matrix-free operator with the same numbers, or raise max_bytes"
-        )
+    check_max_bytes(max_bytes)
+    check_allocation(
+        matrix_nbytes(geometry),
+        f"the convolution matrix for kernel {geometry.kernel.shape} on image {geometry.in_shape} "
+        f"({geometry.output}, {geometry.boundary})",
+        max_bytes,
+        hint="use convops.convolution_operator(...) for a matrix-free operator with the same numbers, "
+             "or raise max_bytes",
+        error=MatrixTooLargeError,
+    )
     if geometry.order == "F":
         geometry = geometry.transposed()
     return _build_csr(geometry)

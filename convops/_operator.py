@@ -1,5 +1,16 @@
 """The matrix-free convolution operator: same numbers as the matrix, exact
-adjoint, direct or FFT computation picked by cost."""
+adjoint, direct or FFT computation picked by cost.
+
+The direct path hands ``same`` windows to ``scipy.ndimage`` only inside the
+region where its boundary modes are proven right (each side of the extension
+at most ``_NDIMAGE_MAX_SIDE`` image lengths, checked exhaustively by
+``tests/test_convops_ndimage.py``): scipy.ndimage's ``mode='reflect'`` reads
+a wrong sample where the extension reaches 4n or more samples past the start
+of an axis of n samples (scipy 1.17).  Elsewhere the image is extended by the
+rule's index map and a valid correlation follows.  Kernels larger than a
+period of the rule are folded first (:meth:`Geometry.reduced`), which keeps
+both paths inside that region and bounds their cost.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +21,9 @@ import scipy.fft as sfft
 import scipy.ndimage as ndi
 from scipy.sparse.linalg import LinearOperator
 
-from ._fourier import circular_spectrum
+from ._fourier import circular_spectrum, spectrum_nbytes
 from ._geometry import Geometry, plan_convolution
-from ._validation import float_dtype
+from ._validation import DEFAULT_MAX_BYTES, check_allocation, check_max_bytes, check_option, float_dtype
 
 __all__ = ["convolution_operator", "ConvolutionOperator", "METHODS"]
 
@@ -25,6 +36,29 @@ METHODS = ("auto", "direct", "fft")
 # size) plus about 2 ns per grid point for padding and cropping.
 _DIRECT_PER_OUTPUT, _DIRECT_PER_TAP = 2.0, 0.6
 _FFT_PER_NLOGN, _FFT_PER_POINT = 0.75, 2.0
+
+# scipy.ndimage's boundary modes are used for the 'same' window only where
+# the extension on each side of every axis is at most this many image
+# lengths (verified for every mode; 'reflect' first fails at 4).
+_NDIMAGE_MAX_SIDE = 2
+
+
+def _ndimage_correlate(x, weights, offsets, mode):
+    """``y[k] = sum_t w[t] x_ext[k + offset + t]`` (per axis) by
+    ``scipy.ndimage.correlate``, for offsets in ``-(m - 1) .. 0``."""
+    origin = [-off - m // 2 for off, m in zip(offsets, weights.shape)]
+    # (ndimage conjugates complex correlation weights; undo it.)
+    return ndi.correlate(x, weights.conj() if np.iscomplexobj(weights) else weights, mode=mode, origin=origin)
+
+
+def _ndimage_same_is_safe(weights_shape, offsets, in_shape) -> bool:
+    """Whether a correlation-form 'same' window lies where scipy.ndimage's
+    boundary modes are right (see ``_NDIMAGE_MAX_SIDE``)."""
+    for m, off, n in zip(weights_shape, offsets, in_shape):
+        before, after = -off, m - 1 + off
+        if not (0 <= before <= _NDIMAGE_MAX_SIDE * n and 0 <= after <= _NDIMAGE_MAX_SIDE * n):
+            return False
+    return True
 
 
 class ConvolutionOperator(LinearOperator):
@@ -44,6 +78,7 @@ class ConvolutionOperator(LinearOperator):
 
     def __init__(self, geometry: Geometry, method: str, workers=None):
         self.geometry = geometry
+        self._plan = geometry.reduced()  # the same map with the fewest taps
         self.in_shape = geometry.in_shape
         self.out_shape = geometry.out_shape
         self.order = geometry.order
@@ -94,17 +129,22 @@ class ConvolutionOperator(LinearOperator):
         return np.iscomplexobj(a) and not np.iscomplexobj(self.geometry.weights)
 
     def _weights(self, dtype):
-        return self.geometry.weights.astype(dtype, copy=False)
+        return self._plan.weights.astype(dtype, copy=False)
 
     def _extend(self, x):
-        """The extended image the output window reads (``ext_shape``)."""
-        g = self.geometry
-        pads = [(-off, ext - n + off) for off, ext, n in zip(g.offsets, g.ext_shape, g.in_shape)]
-        if not any(a or b for a, b in pads):
-            return x
-        if g.boundary == "zero":
-            return np.pad(x, pads)
-        return np.pad(x, pads, mode=g.rule.numpy_pad)
+        """The extended image the output window reads (``ext_shape``), by
+        the boundary rule's index map (any extension length)."""
+        g = self._plan
+        for axis in range(g.ndim):
+            source = g.extension(axis)
+            n = g.in_shape[axis]
+            if source.size == n and np.array_equal(source, np.arange(n)):
+                continue
+            if source.min() < 0:  # zero extension: read from one appended zero slab
+                slab = np.zeros(x.shape[:axis] + (1,) + x.shape[axis + 1:], dtype=x.dtype)
+                x, source = np.concatenate([x, slab], axis=axis), np.where(source < 0, n, source)
+            x = np.take(x, source, axis=axis)
+        return x
 
     def _fold(self, z):
         """Adjoint of :meth:`_extend`: add every extended sample back onto
@@ -113,7 +153,7 @@ class ConvolutionOperator(LinearOperator):
         Works in place on the work array `z` (border samples are added into
         the image region, which they never overlap) and returns a view.
         """
-        g = self.geometry
+        g = self._plan
         for axis in range(g.ndim):
             n, start = g.in_shape[axis], -g.offsets[axis]
             if start == 0 and z.shape[axis] == n:
@@ -133,32 +173,30 @@ class ConvolutionOperator(LinearOperator):
             z = z[at(slice(start, start + n))]
         return z
 
-    def _spectrum(self, size, offsets, real, adjoint):
-        key = (size, offsets, real, adjoint)
+    def _spectrum(self, size, offsets, real, adjoint, dtype):
+        """The kernel's spectrum on the grid, computed and cached in the
+        precision of the data (`dtype`: a float32 kernel on float64 data
+        is transformed in float64)."""
+        key = (size, offsets, real, adjoint, np.dtype(dtype))
         if key not in self._spectra:
             if adjoint:
-                self._spectra[key] = self._spectrum(size, offsets, real, False).conj()
+                self._spectra[key] = self._spectrum(size, offsets, real, False, dtype).conj()
             else:
-                self._spectra[key] = circular_spectrum(self.geometry.weights, size, offsets,
+                self._spectra[key] = circular_spectrum(self._weights(dtype), size, offsets,
                                                        real=real, workers=self.workers)
         return self._spectra[key]
 
     def _is_periodic_same(self) -> bool:
-        g = self.geometry
-        return g.boundary == "circular" and g.output == "same"
+        return _is_periodic_same(self._plan)
 
     def _fft_grid(self):
-        g = self.geometry
-        if self._is_periodic_same():
-            return g.in_shape, g.offsets
-        real = not np.iscomplexobj(g.weights)
-        return tuple(sfft.next_fast_len(n, real=real) for n in g.ext_shape), (0,) * g.ndim
+        return _fft_grid(self._plan)
 
     # -- FFT path ---------------------------------------------------------------
     def _circular(self, a, shape, offsets, adjoint):
         """Circular convolution on `shape` (``a`` zero-padded to it)."""
         real = not np.iscomplexobj(self.geometry.weights) and not np.iscomplexobj(a)
-        spectrum = self._spectrum(shape, offsets, real, adjoint)
+        spectrum = self._spectrum(shape, offsets, real, adjoint, a.dtype)
         if real:
             product = sfft.rfftn(a, s=shape, workers=self.workers)
             product *= spectrum
@@ -181,45 +219,69 @@ class ConvolutionOperator(LinearOperator):
         if self._is_periodic_same():
             return self._circular(y, grid, offsets, adjoint=True)
         z = self._circular(y, grid, offsets, adjoint=True)  # y zero-padded to the grid
-        return self._fold(z[tuple(slice(0, n) for n in self.geometry.ext_shape)])
+        return self._fold(z[tuple(slice(0, n) for n in self._plan.ext_shape)])
 
     # -- direct path (scipy.ndimage) ----------------------------------------
     def _forward_direct(self, x):
-        g = self.geometry
-        dtype = float_dtype(self.dtype, x)
-        if g.output == "same":
-            filt = ndi.correlate if g.correlate else ndi.convolve
-            return filt(x, g.kernel.astype(dtype, copy=False), mode=g.rule.ndimage, origin=list(g.origin))
-        # Valid correlation of the extension: ndimage's output k at origin
-        # -(m//2) reads samples k .. k+m-1.
-        ext = self._extend(x)
-        # (ndimage conjugates complex correlation weights; undo it.)
-        full = ndi.correlate(ext, self._weights(dtype).conj(), mode="constant",
-                             origin=[-(m // 2) for m in g.weights.shape])
+        g = self._plan
+        w = self._weights(x.dtype)
+        if g.output == "same" and _ndimage_same_is_safe(w.shape, g.offsets, g.in_shape):
+            return _ndimage_correlate(x, w, g.offsets, g.rule.ndimage)
+        # Valid correlation of the extension (offset 0 on the extended grid).
+        full = _ndimage_correlate(self._extend(x), w, (0,) * g.ndim, "constant")
         return full[tuple(slice(0, n) for n in self.out_shape)]
 
     def _adjoint_direct(self, y):
-        g = self.geometry
-        dtype = float_dtype(self.dtype, y)
+        g = self._plan
+        w = self._weights(y.dtype)
+        # The adjoint of y[k] = sum_t w[t] x[k + off + t] is the correlation
+        # with flip(conj(w)) at offset -(m - 1) - off.
+        flipped = np.flip(w.conj())
         if g.output == "same" and g.boundary in ("zero", "circular"):
-            # The adjoint of convolve(h, origin o) is correlate(h, origin o)
-            # (which conjugates h), and back.
-            filt = ndi.convolve if g.correlate else ndi.correlate
-            return filt(y, g.kernel.astype(dtype, copy=False), mode=g.rule.ndimage, origin=list(g.origin))
+            offsets = tuple(-(m - 1) - off for m, off in zip(w.shape, g.offsets))
+            if _ndimage_same_is_safe(w.shape, offsets, g.in_shape):
+                return _ndimage_correlate(y, flipped, offsets, g.rule.ndimage)
         # Full convolution of y with conj(w): the adjoint of the valid
         # correlation, then fold the extension back.
         padded = np.zeros(g.ext_shape, dtype=y.dtype)
         padded[tuple(slice(0, n) for n in self.out_shape)] = y
-        z = ndi.convolve(padded, self._weights(dtype).conj(), mode="constant",
-                         origin=[-(m // 2) for m in g.weights.shape])
+        z = _ndimage_correlate(padded, flipped, tuple(-(m - 1) for m in w.shape), "constant")
         return self._fold(z)
 
 
+def _is_periodic_same(g: Geometry) -> bool:
+    return g.boundary == "circular" and g.output == "same"
+
+
+def _fft_grid(g: Geometry):
+    """The periodic grid of the FFT path and the offsets on it."""
+    if _is_periodic_same(g):
+        return g.in_shape, g.offsets
+    real = not np.iscomplexobj(g.weights)
+    return tuple(sfft.next_fast_len(n, real=real) for n in g.ext_shape), (0,) * g.ndim
+
+
+def work_nbytes(g: Geometry, method: str) -> int:
+    """Estimated bytes of the work arrays of one application (`g` reduced),
+    in double precision: the extended image, the FFT grid and its cached
+    and working spectra, or ndimage's output on the extended image."""
+    item = 16 if np.iscomplexobj(g.weights) else 8
+    ext = 0 if (method == "fft" and _is_periodic_same(g)) else math.prod(g.ext_shape)
+    out = math.prod(g.out_shape)
+    if method == "fft":
+        grid, _ = _fft_grid(g)
+        real = item == 8
+        return ext * item + out * item + 2 * spectrum_nbytes(grid, np.dtype(np.float64 if real else np.complex128),
+                                                             real=real)
+    return 2 * ext * item + out * item
+
+
 def _pick_method(g: Geometry) -> str:
+    """The cheaper way for the reduced geometry `g`, by the cost model."""
     taps = int(np.count_nonzero(g.weights))
     outputs = math.prod(g.out_shape)
     direct = outputs * (_DIRECT_PER_OUTPUT + _DIRECT_PER_TAP * taps)
-    if g.boundary == "circular" and g.output == "same":
+    if _is_periodic_same(g):
         points = math.prod(g.in_shape)
     else:
         points = math.prod(sfft.next_fast_len(n, real=True) for n in g.ext_shape)
@@ -240,6 +302,7 @@ def convolution_operator(
     correlate=False,
     method="auto",
     workers=None,
+    max_bytes=DEFAULT_MAX_BYTES,
 ) -> ConvolutionOperator:
     r"""Matrix-free convolution with `kernel` on images of `shape`.
 
@@ -259,6 +322,10 @@ def convolution_operator(
         reference machine (small kernels go direct).
     workers : int, optional
         Passed to ``scipy.fft`` (parallel transforms).
+    max_bytes : float, optional
+        Refuse, when the operator is made, work arrays (extended image, FFT
+        grid and spectra) whose estimated size exceeds this many bytes
+        (default :data:`convops.DEFAULT_MAX_BYTES`).
 
     Returns
     -------
@@ -274,6 +341,8 @@ def convolution_operator(
     ------
     TypeError, ValueError
         As :func:`convolution_matrix`, or an unknown `method`.
+    AllocationTooLargeError
+        The work arrays would exceed `max_bytes` (also a ``ValueError``).
 
     Notes
     -----
@@ -285,6 +354,17 @@ def convolution_operator(
     extended sample back onto the image sample it copied.  For ``zero`` and
     ``circular`` with ``output='same'`` that is plain correlation with the
     conjugate kernel.
+
+    Computation runs in the precision of the result: a float32 kernel
+    applied to float64 data is transformed (FFT) or filtered in float64,
+    float32 on float32 stays float32.  A kernel longer than the period of
+    a periodic rule (``n``, ``2n``, ``2n - 2`` for ``circular``,
+    ``symmetric``, ``reflect``) is first folded onto one period, and a
+    ``zero``-rule kernel is cut to the taps that reach the image, so the
+    cost of a kernel much larger than the image stays that of one of about
+    twice its size.  ``'direct'`` calls ``scipy.ndimage`` with its boundary
+    modes only where they are right; elsewhere it extends the image by the
+    rule's index map and runs a valid correlation.
 
     Examples
     --------
@@ -302,9 +382,16 @@ def convolution_operator(
     """
     geometry = plan_convolution(kernel, shape, boundary=boundary, output=output, origin=origin,
                                 order=order, correlate=correlate)
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; allowed: {', '.join(map(repr, METHODS))}")
+    method = check_option(method, "method", METHODS)
+    check_max_bytes(max_bytes)
+    plan = geometry.reduced()
     if method == "auto":
-        method = _pick_method(geometry)
+        method = _pick_method(plan)
+    check_allocation(
+        work_nbytes(plan, method),
+        f"the {method} work arrays of the convolution operator for kernel {geometry.kernel.shape} on "
+        f"image {geometry.in_shape} ({geometry.output}, {geometry.boundary})",
+        max_bytes,
+    )
     return ConvolutionOperator(geometry, method, workers)
 

@@ -12,11 +12,139 @@ from __future__ import annotations
 
 import math
 import numbers
+import reprlib
 
 import numpy as np
 
 __all__ = ["float_dtype", "as_float_array", "check_kernel", "check_shape", "check_origin", "check_real",
-           "check_int", "ints_per_axis"]
+           "check_int", "ints_per_axis", "check_option", "check_max_bytes", "check_allocation",
+           "DEFAULT_MAX_BYTES", "AllocationTooLargeError"]
+
+#: Default limit, in bytes, on any allocation whose size comes from the
+#: caller's numbers (a matrix, an FFT grid, an extended image), chosen for a
+#: 24 GiB machine.
+DEFAULT_MAX_BYTES = 4 * 2**30
+
+
+class AllocationTooLargeError(MemoryError, ValueError):
+    """An allocation would exceed the memory limit (``max_bytes``).
+
+    It is both a ``MemoryError`` and a ``ValueError`` so that either
+    ``except`` clause catches it.
+    """
+
+
+def check_option(value, name: str, allowed, aliases=None) -> str:
+    """The one rule for option strings: a ``str``, compared without regard
+    to case, returned in its canonical spelling.
+
+    Parameters
+    ----------
+    value : str
+        The option as given.
+    name : str
+        Name of the argument, used in error messages.
+    allowed : iterable of str
+        Canonical spellings.
+    aliases : dict, optional
+        Other accepted spellings (any case) mapped to canonical ones.
+
+    Returns
+    -------
+    str
+        The canonical spelling.
+
+    Raises
+    ------
+    TypeError
+        If `value` is not a string.
+    ValueError
+        If `value` is not an allowed spelling; the message lists them.
+
+    Examples
+    --------
+    >>> check_option("f", "order", ("C", "F"))
+    'F'
+    >>> check_option("Mirror", "boundary", ("zero", "symmetric"), {"mirror": "symmetric"})
+    'symmetric'
+    """
+    allowed = tuple(allowed)
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, got {type(value).__name__} {value!r}; "
+                        f"allowed: {', '.join(map(repr, allowed))}")
+    table = {a.casefold(): a for a in allowed}
+    for alias, target in (aliases or {}).items():
+        table.setdefault(alias.casefold(), target)
+    key = value.casefold()
+    if key not in table:
+        extra = f" (aliases {', '.join(map(repr, aliases))})" if aliases else ""
+        raise ValueError(f"unknown {name} {value!r}; allowed: {', '.join(map(repr, allowed))}{extra}")
+    return table[key]
+
+
+def check_max_bytes(max_bytes) -> float:
+    """A memory limit: a finite, positive number of bytes.
+
+    Raises
+    ------
+    TypeError
+        Not a real number (booleans refused).
+    ValueError
+        NaN, infinite, zero or negative.
+    """
+    if isinstance(max_bytes, (bool, np.bool_)) or np.ndim(max_bytes) != 0 \
+            or np.asarray(max_bytes).dtype.kind not in "iuf":
+        raise TypeError(f"max_bytes must be a positive number of bytes, got {max_bytes!r}")
+    value = float(max_bytes)
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"max_bytes must be a positive number of bytes, finite and > 0; got {max_bytes!r}")
+    return value
+
+
+def check_allocation(nbytes, what: str, max_bytes=DEFAULT_MAX_BYTES, *, hint: str = "",
+                     error=AllocationTooLargeError) -> int:
+    """Refuse, before allocating, an estimated `nbytes` above `max_bytes`.
+
+    Parameters
+    ----------
+    nbytes : int
+        Estimated bytes (compute it with Python integers, which do not
+        overflow).
+    what : str
+        What would be allocated, with its shape (it starts the message).
+    max_bytes : float
+        The limit (validated by :func:`check_max_bytes`).
+    hint : str, optional
+        What to do instead, appended to the message.
+    error : type, optional
+        Exception class raised (a subclass of :class:`AllocationTooLargeError`).
+
+    Returns
+    -------
+    int
+        `nbytes`, when it fits.
+
+    Raises
+    ------
+    AllocationTooLargeError
+        If ``nbytes > max_bytes``; the message gives both sizes in GiB.
+
+    Examples
+    --------
+    >>> check_allocation(8 * 10**6, "a grid of shape (1000, 1000)")
+    8000000
+    >>> check_allocation(8 * 10**10, "a grid of shape (100000, 100000)")
+    Traceback (most recent call last):
+    ...
+    convops._validation.AllocationTooLargeError: a grid of shape (100000, 100000) would need about 74.51 GiB, above max_bytes = 4.00 GiB; raise max_bytes to allow it
+    """
+    limit = check_max_bytes(max_bytes)
+    nbytes = int(nbytes)
+    if nbytes > limit:
+        advice = hint or "raise max_bytes to allow it"
+        raise error(f"{what} would need about {nbytes / 2**30:.2f} GiB, above max_bytes = "
+                    f"{limit / 2**30:.2f} GiB; {advice}")
+    return nbytes
 
 
 def _one_float_dtype(dtype) -> np.dtype:
@@ -91,7 +219,11 @@ def as_float_array(a, name: str, *, dtype=None, finite: bool = True) -> np.ndarr
     ValueError
         For empty input or (with `finite`) non-finite values.
     """
-    arr = np.asarray(a)
+    try:
+        arr = np.asarray(a)
+    except ValueError as exc:  # ragged nested sequences
+        raise ValueError(f"{name} must be a rectangular array of numbers, got the ragged sequence "
+                         f"{reprlib.repr(a)} ({exc})") from None
     if arr.dtype == object:
         try:
             arr = arr.astype(np.complex128 if any(isinstance(v, complex) for v in arr.flat) else np.float64)

@@ -4,9 +4,10 @@ name translation between libraries."""
 import numpy as np
 import pytest
 import scipy.ndimage as ndi
+import scipy.signal as ss
 
 from convops import BOUNDARIES, BOUNDARY_ALIASES, LIBRARIES, boundary_from, boundary_to, canonical_boundary
-from convops import canonical_output
+from convops import LIBRARY_ALIASES, OUTPUTS, canonical_output, convolution_matrix
 
 
 @pytest.mark.parametrize("name", list(BOUNDARIES))
@@ -80,3 +81,62 @@ def test_aliases_and_errors():
         boundary_from("wrap", "torch")
     with pytest.raises(ValueError, match=r"unknown output 'half'.*'same', 'full', 'valid'"):
         canonical_output("half")
+
+
+@pytest.mark.parametrize("alias", sorted(LIBRARY_ALIASES))
+def test_full_module_names_are_accepted(alias):
+    library = LIBRARY_ALIASES[alias]
+    for name in BOUNDARIES:
+        other = boundary_to(name, library)
+        if other is not None:
+            assert boundary_from(other, alias) == boundary_from(other, library) == name
+            assert boundary_to(name, alias) == other
+    assert boundary_from("REFLECT", "SciPy.NDImage") == "symmetric"
+
+
+def _convolve2d_names():
+    """Every boundary name scipy.signal.convolve2d runs (its table, filtered
+    by what convolve2d itself accepts)."""
+    table = getattr(ss._signaltools, "_boundarydict", None) or {
+        "fill": 0, "pad": 0, "wrap": 2, "circular": 2, "symm": 1, "symmetric": 1}
+    names = []
+    for name in table:
+        try:
+            ss.convolve2d(np.ones((2, 2)), np.ones((2, 2)), boundary=name)
+        except ValueError:
+            continue
+        names.append(name)
+    return names
+
+
+@pytest.mark.parametrize("name", _convolve2d_names())
+@pytest.mark.parametrize("output", list(OUTPUTS))
+def test_every_convolve2d_boundary_maps_to_the_same_rule(name, output):
+    rng = np.random.default_rng(12)
+    kernel, image = rng.standard_normal((3, 4)), rng.standard_normal((6, 5))
+    ours = boundary_from(name, "scipy.signal")
+    origin = (0, -1) if output == "same" else 0  # scipy.signal's anchor (m - 1) // 2 on the even axis
+    A = convolution_matrix(kernel, image.shape, boundary=ours, output=output, origin=origin)
+    expected = ss.convolve2d(image, kernel, mode=output, boundary=name)
+    np.testing.assert_allclose(A @ image.ravel(), expected.ravel(), rtol=1e-12, atol=1e-12)
+
+
+def test_signal_names_convolve2d_refuses_are_refused():
+    for name in ("reflect", "edge", "nearest"):
+        with pytest.raises(ValueError, match=r"signal has no boundary mode"):
+            boundary_from(name, "signal")
+
+
+def test_our_mirror_is_ndimage_reflect_not_ndimage_mirror():
+    assert canonical_boundary("mirror") == "symmetric" == boundary_from("reflect", "scipy.ndimage")
+    assert boundary_from("mirror", "scipy.ndimage") == "reflect"
+    for doc in (canonical_boundary.__doc__, boundary_from.__doc__):
+        assert "NOT scipy.ndimage's ``'mirror'``" in " ".join(doc.split())
+
+
+def test_option_case_rule_for_every_option():
+    assert canonical_boundary("ZERO") == "zero" and canonical_output("Same") == "same"
+    assert boundary_from("Symm", "Scipy.Signal") == "symmetric"
+    assert boundary_to("Reflect", "NUMPY") == "reflect"
+    with pytest.raises(TypeError, match=r"library must be a str, got int 3"):
+        boundary_from("wrap", 3)

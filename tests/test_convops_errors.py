@@ -35,7 +35,8 @@ K = np.ones((3, 3))
     (dict(origin=(0, 0, 0)), ValueError, r"origin \(0, 0, 0\) has 3 entries; the kernel has 2"),
     (dict(origin=0.5), TypeError, r"origin must be an int or a sequence of ints, got 0.5"),
     (dict(origin=1, output="full"), ValueError, r"origin 1 applies to output='same' only"),
-    (dict(order="K"), ValueError, r"order must be 'C'.*or 'F'.*got 'K'"),
+    (dict(order="K"), ValueError, r"unknown order 'K'; allowed: 'C', 'F'"),
+    (dict(order=1), TypeError, r"order must be a str, got int 1; allowed: 'C', 'F'"),
     (dict(correlate="yes"), TypeError, r"correlate must be True or False, got 'yes'"),
 ])
 def test_bad_input(build, kwargs, error, pattern):
@@ -79,3 +80,117 @@ def test_psf2otf_bad_input():
         psf2otf(np.ones((2, 2)) * 1j, (4, 4), real=True)
     with pytest.raises(ValueError, match="kernel contains"):
         psf2otf([[np.nan]], (4, 4))
+
+
+def test_psf2otf_refuses_a_huge_grid_at_once():
+    from convops import AllocationTooLargeError
+
+    tracemalloc.start()
+    start = time.perf_counter()
+    with pytest.raises(AllocationTooLargeError) as err:
+        psf2otf(np.ones(3), (10**9,))
+    elapsed = time.perf_counter() - start
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    message = str(err.value)
+    assert "(1000000000,)" in message and "22.35 GiB" in message and "max_bytes" in message
+    assert isinstance(err.value, ValueError) and isinstance(err.value, MemoryError)
+    assert peak < 1 << 20 and elapsed < 5.0
+    assert psf2otf(np.ones(3), (1000,), max_bytes=24_000).shape == (1000,)  # 8 kB grid + 16 kB spectrum
+    with pytest.raises(AllocationTooLargeError, match=r"psf2otf on shape \(1000,\)"):
+        psf2otf(np.ones(3), (1000,), max_bytes=23_999)
+
+
+@pytest.mark.parametrize("kernel, shape, kw", [
+    (np.ones(3), (10**10,), dict(boundary="zero", output="same")),
+    (np.ones((3, 3)), (10**5, 10**5), dict(boundary="replicate", output="full", method="fft")),
+    (np.ones((3, 3)), (10**5, 10**5), dict(boundary="reflect", output="same", method="direct")),
+], ids=["1-D", "fft", "direct"])
+def test_operator_refuses_huge_work_arrays_at_once(kernel, shape, kw):
+    from convops import AllocationTooLargeError
+
+    start = time.perf_counter()
+    with pytest.raises(AllocationTooLargeError, match=r"work arrays of the convolution operator .* GiB, above max_bytes"):
+        convolution_operator(kernel, shape, **kw)
+    assert time.perf_counter() - start < 5.0
+
+
+def test_operator_work_limit_is_a_parameter():
+    from convops import AllocationTooLargeError
+
+    op = convolution_operator(np.ones((3, 3)), (100, 100), boundary="symmetric", output="full", method="direct")
+    assert op.apply(np.ones((100, 100))).shape == (102, 102)
+    with pytest.raises(AllocationTooLargeError, match=r"\(3, 3\) on image \(100, 100\)"):
+        convolution_operator(np.ones((3, 3)), (100, 100), boundary="symmetric", output="full",
+                             method="direct", max_bytes=10_000)
+
+
+@pytest.mark.parametrize("value, error", [
+    (float("nan"), ValueError), (float("inf"), ValueError), (0, ValueError), (-1, ValueError),
+    (True, TypeError), ("1e9", TypeError), (None, TypeError)], ids=str)
+@pytest.mark.parametrize("call", [
+    lambda mb: convolution_matrix(K, (4, 4), boundary="zero", output="same", max_bytes=mb),
+    lambda mb: convolution_operator(K, (4, 4), boundary="zero", output="same", max_bytes=mb),
+    lambda mb: psf2otf(K, (4, 4), max_bytes=mb)], ids=["matrix", "operator", "psf2otf"])
+def test_max_bytes_must_be_finite_and_positive(call, value, error):
+    with pytest.raises(error, match=r"max_bytes must be a positive number of bytes"):
+        call(value)
+
+
+def test_dot_test_refuses_bad_tolerances_and_non_operators():
+    from convops import dot_test
+
+    op = convolution_operator(K, (4, 4), boundary="zero", output="same")
+    for rtol in (-1, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match=r"rtol must be a finite number >= 0, got"):
+            dot_test(op, rtol=rtol)
+    with pytest.raises(TypeError, match="rtol must be a real number"):
+        dot_test(op, rtol="1e-3")
+    for bad in ("abc", [[1.0, 2.0]], object()):
+        with pytest.raises(TypeError, match=r"op must be a linear operator \(with matvec, rmatvec and shape\)"):
+            dot_test(bad)
+
+    class NoShape:
+        def matvec(self, x):
+            return x
+
+        def rmatvec(self, y):
+            return y
+
+    with pytest.raises(TypeError, match=r"op must have a 2-D shape.*NoShape"):
+        dot_test(NoShape())
+
+
+def test_output_shape_refuses_mismatched_or_negative_shapes():
+    from convops import output_shape
+
+    assert output_shape((3, 4), (10, 10), "valid") == (8, 7)
+    assert output_shape(3, 10, "FULL") == (12,)
+    with pytest.raises(ValueError, match=r"kernel_shape \(3, 4\) has 2 entries but shape \(10,\) has 1"):
+        output_shape((3, 4), (10,), "same")
+    with pytest.raises(ValueError, match=r"output='valid' needs a kernel no larger.*\(12,\).*\(10,\)"):
+        output_shape((12,), (10,), "valid")
+    with pytest.raises(ValueError, match=r"kernel_shape entries must be positive, got 0"):
+        output_shape((0, 3), (10, 10), "full")
+    with pytest.raises(ValueError, match=r"unknown output 'half'"):
+        output_shape((3,), (10,), "half")
+
+
+@pytest.mark.parametrize("build", BUILDERS + [lambda k, s, **kw: psf2otf(k, s)], ids=["matrix", "operator", "psf2otf"])
+def test_ragged_kernel_is_named(build):
+    with pytest.raises(ValueError, match=r"kernel must be a rectangular array of numbers, got the ragged"):
+        build([[1, 2], [3]], (4, 4), boundary="zero", output="same")
+
+
+@pytest.mark.parametrize("name, value, pattern", [
+    ("boundary", "ZERO_PAD", r"unknown boundary 'ZERO_PAD'; allowed: 'zero'"),
+    ("output", 3, r"output must be a str, got int 3; allowed: 'same', 'full', 'valid'"),
+    ("order", "c ", r"unknown order 'c '; allowed: 'C', 'F'"),
+    ("method", None, r"method must be a str, got NoneType None; allowed: 'auto', 'direct', 'fft'"),
+    ("method", "fast", r"unknown method 'fast'; allowed: 'auto', 'direct', 'fft'"),
+])
+def test_option_errors_share_one_wording(name, value, pattern):
+    args = dict(boundary="zero", output="same", order="C", method="auto")
+    args[name] = value
+    with pytest.raises((TypeError, ValueError), match=pattern):
+        convolution_operator(K, (5, 6), **args)

@@ -135,3 +135,39 @@ def test_dot_test_catches_a_wrong_adjoint():
 def test_unknown_method():
     with pytest.raises(ValueError, match=r"unknown method 'fast'.*'auto', 'direct', 'fft'"):
         convolution_operator(np.ones(3), 5, boundary="zero", output="same", method="fast")
+
+
+@pytest.mark.parametrize("boundary", list(BOUNDARIES))
+@pytest.mark.parametrize("output", list(OUTPUTS))
+@pytest.mark.parametrize("method", ["direct", "fft"])
+def test_float32_kernel_on_float64_image_is_computed_in_float64(boundary, output, method):
+    rng = np.random.default_rng(8)
+    kernel32 = rng.standard_normal((6, 5)).astype(np.float32)
+    image = rng.standard_normal((12, 11))
+    op = convolution_operator(kernel32, image.shape, boundary=boundary, output=output, method=method)
+    # Reference: the same (float32-representable) kernel in float64.
+    A = convolution_matrix(kernel32.astype(np.float64), image.shape, boundary=boundary, output=output)
+    y = op @ image.ravel()
+    expected = A @ image.ravel()
+    assert y.dtype == np.float64
+    assert np.linalg.norm(y - expected) <= 1e-14 * np.linalg.norm(expected)
+    v = rng.standard_normal(A.shape[0])
+    z, expected_z = op.rmatvec(v), A.T @ v
+    assert z.dtype == np.float64
+    assert np.linalg.norm(z - expected_z) <= 1e-14 * np.linalg.norm(expected_z)
+    # float32 on float32 stays float32 (and single-precision accurate).
+    y32 = op @ image.ravel().astype(np.float32)
+    assert y32.dtype == np.float32
+    assert np.linalg.norm(y32 - expected) <= 1e-5 * np.linalg.norm(expected)
+
+
+def test_options_follow_one_case_rule():
+    rng = np.random.default_rng(9)
+    kernel, image = rng.standard_normal((3, 2)), rng.standard_normal((5, 4))
+    A = convolution_matrix(kernel, image.shape, boundary="symmetric", output="full", order="F")
+    for kw in (dict(boundary="SYMMETRIC", output="Full", order="f", method="FFT"),
+               dict(boundary="Mirror", output="FULL", order="F", method="Direct")):
+        op = convolution_operator(kernel, image.shape, **kw)
+        np.testing.assert_allclose(op @ image.ravel("F"), A @ image.ravel("F"), atol=1e-12)
+        B = convolution_matrix(kernel, image.shape, **{k: v for k, v in kw.items() if k != "method"})
+        assert (B != A).nnz == 0
