@@ -130,10 +130,8 @@ def restore(blurred, kernel, *, boundary, reg=0.0, method="auto", output="same",
     solution :math:`A^+ y`.  :math:`\Lambda` is scaled by a power of two
     near ``1/max|Λ|`` and :math:`\lambda` (in units of :math:`|\Lambda|^2`)
     by its square, so the result is correct whenever it is representable,
-    for kernels and images of any scale.  The FFT and DCT paths do not use
-    ``convops``' operator for the solution; the residual is ``A x - y``
-    with the operator of :func:`convops.convolution_operator` for every
-    method.
+    for kernels and images of any scale; the residual of these paths is
+    computed in the same basis.
 
     Examples
     --------
@@ -183,20 +181,20 @@ def restore(blurred, kernel, *, boundary, reg=0.0, method="auto", output="same",
 
     info = {"method": method, "boundary": boundary, "output": output}
     if method in ("fft", "dct"):
-        x = Spectrum(y, f, method).solve(reg)[0]
+        op = Spectrum(y, f, method)
+        x = op.solve(reg)[0]
         iterations, converged, message, history = 0, True, f"solved exactly by the {method.upper()}", None
     else:
+        op = convolution_operator(f, shape, boundary=boundary, output=output)
         if method == "direct":
             solved = least_squares(convolution_matrix(f, shape, boundary=boundary, output=output),
                                    y.ravel(), reg=reg)
         else:
-            op = convolution_operator(f, shape, boundary=boundary, output=output)
             solved = cgls(op, y.ravel(), reg=reg, tol=tol, maxiter=maxiter, callback=callback,
                           progress=progress)
         x = solved.solution.reshape(shape)
         iterations, converged, message, history = (solved.iterations, solved.converged, solved.message,
                                                    solved.history)
-    op = convolution_operator(f, shape, boundary=boundary, output=output)
     residual = np.asarray(op.apply(x)) - y
     objective = 0.5 * norm(residual) ** 2 + 0.5 * reg * norm(x) ** 2
     if history is None:

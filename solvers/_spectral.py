@@ -191,8 +191,25 @@ class Spectrum:
         self.smallest = float(np.ldexp(self.a.min(), self.e))
         d = _exponent(y)
         self.d = d if abs(d) > np.finfo(dtype).maxexp // 2 else 0
-        y = _ldexp(y.copy(), -self.d) if self.d else y
-        self.Y = sfft.dctn(y, norm="ortho") if basis == "dct" else sfft.rfftn(y) if self.half else sfft.fftn(y)
+        self.Y = self._forward(_ldexp(y.copy(), -self.d) if self.d else y)
+
+    def _forward(self, x):
+        return sfft.dctn(x, norm="ortho") if self.basis == "dct" else sfft.rfftn(x) if self.half else sfft.fftn(x)
+
+    def _backward(self, X):
+        if self.basis == "dct":
+            return sfft.idctn(X, norm="ortho", overwrite_x=True)
+        return sfft.irfftn(X, s=self.shape, overwrite_x=True) if self.half else sfft.ifftn(X, overwrite_x=True)
+
+    def apply(self, x: np.ndarray, adjoint: bool = False) -> np.ndarray:
+        """``A x`` (``A^H x`` with `adjoint`), scaled like the solve."""
+        d = _exponent(x)
+        X = self._forward(_ldexp(x.copy(), -d))
+        X *= np.conjugate(self.H) if adjoint else self.H
+        return _ldexp(self._backward(X), d + self.e)
+
+    def apply_adjoint(self, x: np.ndarray) -> np.ndarray:
+        return self.apply(x, adjoint=True)
 
     def count(self, mask: np.ndarray) -> int:
         """True values of `mask` on the full grid: in a half spectrum every
@@ -211,23 +228,20 @@ class Spectrum:
         unscaled, ``>= 0``.  Returns ``x`` and the number of values set to 0
         on the full grid; raises ``ValueError`` when ``x`` is not representable.
         """
-        drop, a, W, Y = self.zero, self.a, self.H, self.Y
-        del self.a, self.H, self.Y
+        drop, a, Y = self.zero, self.a, self.Y
+        del self.a, self.Y
         if threshold > 0:
             drop = drop | (a < np.ldexp(threshold, -self.e))
         a *= a
         a += np.ldexp(reg, -2 * self.e)
         np.putmask(a, drop, 1)
+        W = np.conjugate(self.H)
         np.putmask(W, drop, 0)
-        Y *= np.conjugate(W, out=W) if np.iscomplexobj(W) else W
+        Y *= W
         del W
         Y /= a
         del a
-        if self.basis == "dct":
-            x = sfft.idctn(Y, norm="ortho", overwrite_x=True)
-        else:
-            x = sfft.irfftn(Y, s=self.shape, overwrite_x=True) if self.half else sfft.ifftn(Y, overwrite_x=True)
-        x = _ldexp(x, self.d - self.e)
+        x = _ldexp(self._backward(Y), self.d - self.e)
         if not np.isfinite(x).all():
             raise ValueError(f"the solution overflowed: it exceeds the largest {x.dtype} (the data are too "
                              "large for the amplification of the inverse); use a larger threshold or regularisation")

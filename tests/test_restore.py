@@ -143,3 +143,58 @@ def test_singular_sparse_system_has_a_clear_message():
 def test_non_convergent_cg_is_reported():
     result = restore(RNG.random((40, 40)), SMOOTH, boundary="replicate", method="cg", maxiter=3)
     assert not result.converged and result.iterations == 3
+
+
+# --- spectral paths: zero rule, scale, precision ------------------------------
+
+CROSS = np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]], dtype=float)
+BOX = np.ones((3, 3)) / 9  # DCT eigenvalues (1 + 2 cos(pi u / N)) (1 + 2 cos(pi v / N)) / 9: zeros for 3 | N
+
+
+@pytest.mark.parametrize("method, kernel, boundary", [("fft", CROSS, "circular"), ("dct", BOX, "symmetric")])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128])
+def test_spectral_paths_give_the_minimum_norm_solution_at_zeros(method, kernel, boundary, dtype):
+    shape = (6, 12)
+    rng = np.random.default_rng(20)
+    y = RNG.random(shape) + (1j * rng.random(shape) if np.dtype(dtype).kind == "c" else 0)
+    A = convolution_matrix(kernel, shape, boundary=boundary, output="same").toarray()
+    expected = (np.linalg.pinv(A, rcond=1e-10) @ y.ravel()).reshape(shape)
+    result = restore(y.astype(dtype), kernel.astype(np.float32 if dtype == np.float32 else float),
+                     boundary=boundary, method=method)
+    assert result.solution.dtype == dtype
+    tol = 1e-4 if dtype == np.float32 else 1e-10
+    np.testing.assert_allclose(result.solution, expected, atol=tol * np.abs(expected).max())
+    np.testing.assert_allclose(result.residual, (A @ expected.ravel() - y.ravel()).reshape(shape),
+                               atol=tol * np.abs(y).max())
+
+
+@pytest.mark.parametrize("method, boundary", [("fft", "circular"), ("dct", "symmetric")])
+@pytest.mark.parametrize("scale", [1e-200, 1e200])
+def test_spectral_paths_are_right_for_any_scale_of_the_kernel(method, boundary, scale):
+    # closed form: with s k and reg, the solution is that of k and reg / s^2, divided by s;
+    # reg = 1e-3 is negligible against s^2 |H|^2 for s = 1e200
+    y = RNG.random((8, 7))
+    reg = 1e-3 if scale > 1 else 0.0
+    expected = closed_form(SMOOTH, y.shape, boundary, y, 0.0) / scale
+    result = restore(y, scale * SMOOTH, boundary=boundary, method=method, reg=reg)
+    np.testing.assert_allclose(result.solution, expected, rtol=1e-10)
+    np.testing.assert_allclose(result.residual, 0, atol=1e-10)
+
+
+@pytest.mark.parametrize("method, boundary", [("fft", "circular"), ("dct", "symmetric")])
+def test_spectral_paths_are_right_for_an_image_near_the_largest_float(method, boundary):
+    y = RNG.random((8, 7))
+    x = closed_form(SMOOTH, y.shape, boundary, y, 1e-2)
+    scale = 0.5 * np.finfo(float).max / np.abs(x).max()
+    np.testing.assert_allclose(restore(scale * y, SMOOTH, boundary=boundary, method=method, reg=1e-2).solution,
+                               scale * x, rtol=1e-10)
+
+
+@pytest.mark.parametrize("method, boundary", [("fft", "circular"), ("dct", "symmetric")])
+def test_single_precision_kernel_on_a_double_image_keeps_double_accuracy(method, boundary):
+    y = RNG.random((9, 8))
+    k32 = SMOOTH.astype(np.float32)
+    result = restore(y, k32, boundary=boundary, method=method)
+    assert result.solution.dtype == np.float64
+    np.testing.assert_allclose(result.solution, closed_form(k32.astype(float), y.shape, boundary, y, 0.0),
+                               atol=1e-12)
