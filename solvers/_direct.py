@@ -10,7 +10,7 @@ import scipy.sparse.linalg as sla
 
 from convops._validation import check_real
 
-from ._iterative import _apply, _data, _iterate
+from ._operators import apply, least_squares_iterate, problem_data
 from ._result import HistoryRecorder, SolverResult
 
 __all__ = ["least_squares"]
@@ -140,7 +140,7 @@ def least_squares(A, b, *, reg=0.0, method="auto") -> SolverResult:
     array([1., 1.])
     """
     rec = HistoryRecorder()
-    op, dtype, b_vec, _ = _data(A, b)
+    op, dtype, b_vec, _ = problem_data(A, b)
     reg = check_real(reg, "reg")
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; allowed: {', '.join(map(repr, METHODS))}")
@@ -168,9 +168,9 @@ def _solve(method, A, op, b_vec, reg, dtype):
         x, info = _solve_dense(_dense(A, op, dtype), b_vec, reg)
     else:
         x, info = _solve_sparse(_sparse(A, op, dtype), b_vec, reg)
-    r = _apply(op.matvec, x, dtype) - b_vec
-    g = _apply(op.rmatvec, r, dtype) + reg * x
-    it = _iterate(x, r, g, reg)
+    r = apply(op.matvec, x, dtype) - b_vec
+    g = apply(op.rmatvec, r, dtype) + reg * x
+    it = least_squares_iterate(x, r, g, reg)
     if method == "sparse":
         _check_sparse_solution(it, op, b_vec, dtype, info["system"])
     return x, r, it, info
@@ -211,7 +211,7 @@ def _dense(A, op, dtype) -> np.ndarray:
     if sp.issparse(A):
         return A.toarray().astype(dtype, copy=False)
     eye = np.eye(n, dtype=dtype)
-    return np.column_stack([_apply(op.matvec, eye[:, j], dtype) for j in range(n)])
+    return np.column_stack([apply(op.matvec, eye[:, j], dtype) for j in range(n)])
 
 
 def _sparse(A, op, dtype) -> sp.csc_array:
@@ -288,7 +288,7 @@ def _lu_solve(K, rhs, shape) -> np.ndarray:
 
 
 def _check_sparse_solution(it, op, b, dtype, system) -> None:
-    atb_norm = float(np.linalg.norm(_apply(op.rmatvec, b, dtype)))
+    atb_norm = float(np.linalg.norm(apply(op.rmatvec, b, dtype)))
     bound = math.sqrt(np.finfo(dtype).eps) * atb_norm
     if not it.gradient_norm <= bound:  # also refuses NaN
         raise _rank_deficient(

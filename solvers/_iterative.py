@@ -1,6 +1,6 @@
-r"""Iterative least-squares solvers on any linear operator.
+r"""Iterative solvers on any linear operator, driven by one iteration engine.
 
-Every solver here minimises
+The least-squares solvers minimise
 
 .. math:: f(x) = \tfrac12 \|A x - b\|_2^2 + \tfrac12 \lambda \|x\|_2^2,
           \qquad \lambda = \texttt{reg} \ge 0,
@@ -9,16 +9,18 @@ using only products with :math:`A` and :math:`A^H`, so `A` can be a scipy
 ``LinearOperator`` (for instance :func:`convops.convolution_operator`), a
 pylops operator, a scipy sparse array or matrix, or a dense ndarray.  The
 gradient is :math:`\nabla f(x) = A^H (A x - b) + \lambda x` and the minimiser
-solves the normal equations :math:`(A^H A + \lambda I) x = A^H b`.
+solves the normal equations :math:`(A^H A + \lambda I) x = A^H b`;
+:func:`pcg` solves any Hermitian positive definite system :math:`T x = b`
+(such as those normal equations with a fast :math:`T`).
 
-All three methods share one stopping rule, one history and one way of
-reporting: they stop when
+Every method runs in one engine with one stopping rule, history, callback,
+progress bar, divergence and Ctrl-C handling: they stop when the residual
+of the (normal) equations is small,
 
 .. math:: \|A^H (b - A x) - \lambda x\|_2 \le \texttt{tol}\,\|A^H b\|_2
+          \quad\text{or}\quad \|b - T x\|_2 \le \texttt{tol}\,\|b\|_2,
 
-(the 2-norm of the normal-equations residual relative to that of
-:math:`A^H b`), or after `maxiter` iterations, and return a
-:class:`~solvers.SolverResult`.
+or after `maxiter` iterations, and return a :class:`~solvers.SolverResult`.
 """
 
 from __future__ import annotations
@@ -27,200 +29,115 @@ import math
 from typing import Callable, Iterator, NamedTuple
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.linalg import LinearOperator, aslinearoperator
-from tqdm.auto import tqdm
+from scipy.sparse.linalg import LinearOperator
 
-from convops import float_dtype
-from convops._validation import as_float_array, check_int, check_real
+from convops._validation import check_int, check_real
 
 from ._linalg import inner, norm
+from ._operators import (Iterate, apply, as_operator, least_squares_iterate, operator_norm,
+                         problem_data)
+from ._progress import progress_bar
 from ._result import HistoryRecorder, SolverResult
 
-__all__ = ["as_operator", "operator_norm", "gradient_descent", "nesterov", "cgls"]
+# as_operator and operator_norm live in ._operators; they are listed here
+# too while the package namespace is built from this list.
+__all__ = ["as_operator", "operator_norm", "gradient_descent", "nesterov", "cgls", "pcg"]
 
-#: Safety factor on the power-iteration estimate of ``||A||^2`` when the step
-#: size is chosen automatically (the estimate is a lower bound).
-STEP_SAFETY = 1.01
+#: Largest relative excess of the default Lipschitz bound over the Lanczos
+#: estimate of ``||A||^2`` (see :func:`operator_norm` with ``upper=True``).
+LIPSCHITZ_TOL = 0.05
 
-#: Seed of the power iteration used to choose a step, so that solves repeat.
+#: Seed of the Lanczos start vector used to choose a step, so that solves repeat.
 _STEP_SEED = 0
 
 
-# -- operators ----------------------------------------------------------------
-def as_operator(A) -> LinearOperator:
-    """Wrap any supported linear map as a scipy ``LinearOperator``.
+# -- the engine ------------------------------------------------------------------
+def check_stopping(tol, maxiter) -> tuple[float, int]:
+    """`tol` (finite, >= 0) and `maxiter` (an int >= 0, not a float or bool):
+    the one check of every iterative method's stopping arguments."""
+    return check_real(tol, "tol"), check_int(maxiter, "maxiter", minimum=0)
 
-    Parameters
-    ----------
-    A : LinearOperator, pylops operator, sparse array or matrix, or ndarray
-        The linear map.  A scipy ``LinearOperator`` is returned unchanged;
-        a 2-D ndarray or scipy sparse array/matrix is wrapped by
-        ``scipy.sparse.linalg.aslinearoperator``; any other object with
-        ``shape``, ``dtype``, ``matvec`` and ``rmatvec`` (a pylops
-        ``LinearOperator``, which is not a scipy subclass) is wrapped by
-        those two methods.
 
-    Returns
-    -------
-    scipy.sparse.linalg.LinearOperator
-        An operator with ``matvec`` (``A x``) and ``rmatvec`` (``A^H y``).
+class _Outcome(NamedTuple):
+    converged: bool
+    message: str
+    use_best: bool  # return the iterate of lowest objective, not the last
 
-    Raises
-    ------
-    TypeError
-        For any other type, or a non-numeric array.
-    ValueError
-        For an ndarray that is not 2-D.
 
-    Examples
-    --------
-    >>> import numpy as np
-    >>> op = as_operator(np.array([[1.0, 2.0], [3.0, 4.0]]))
-    >>> op.rmatvec(np.array([1.0, 1.0]))
-    array([4., 6.])
+def _outcome(it: Iterate, k: int, threshold: float, maxiter: int, stop: bool, rule: str):
+    """How the solve ends after iterate `k`, or None to continue."""
+    if not (math.isfinite(it.objective) and math.isfinite(it.gradient_norm)):
+        return _Outcome(False, f"diverged: non-finite values at iteration {k} (step too "
+                               "large?); returning the iterate of lowest objective", True)
+    if it.gradient_norm <= threshold:
+        return _Outcome(True, f"converged: {rule} after {k} iterations", False)
+    if stop:
+        return _Outcome(False, "stopped by callback", False)
+    if k >= maxiter:
+        return _Outcome(False, f"not converged: maximum number of iterations ({maxiter}) "
+                               "reached", False)
+    return None
+
+
+def _run(iterates: Iterator[Iterate], *, scale, zero: Callable[[], Iterate], tol, maxiter,
+         callback, progress, name, rule, rhs, info) -> SolverResult:
+    """Drive a method's iterates: stopping rule, history, callback, progress
+    bar, divergence and Ctrl-C handling, and the result.
+
+    `iterates` yields the start, then one iterate per iteration; it may
+    return early when the method cannot make progress (a breakdown).  The
+    solve stops when ``gradient_norm <= tol * scale`` (the `rule`, in
+    words).  When ``scale == 0`` (the right-hand side `rhs` is zero) the
+    exact answer ``zero()`` is returned and `iterates` is never started.
+    The method may update `info` while it runs.
     """
-    if isinstance(A, LinearOperator):
-        return A
-    if sp.issparse(A):
-        float_dtype(A.dtype)
-        return aslinearoperator(A)
-    if isinstance(A, np.ndarray):
-        float_dtype(A.dtype)
-        if A.ndim != 2:
-            raise ValueError(f"A must be a 2-D array (a matrix), got an array of shape {A.shape}")
-        return aslinearoperator(A)
-    if all(hasattr(A, name) for name in ("shape", "dtype", "matvec", "rmatvec")):
-        return LinearOperator(shape=tuple(A.shape), dtype=np.dtype(A.dtype),
-                              matvec=A.matvec, rmatvec=A.rmatvec)
-    raise TypeError(
-        f"A of type {type(A).__module__}.{type(A).__qualname__} is not supported; "
-        "allowed: a scipy LinearOperator, a pylops operator (shape, dtype, matvec, "
-        "rmatvec), a scipy sparse array/matrix or a 2-D numpy array"
-    )
+    rec = HistoryRecorder()
+    if scale == 0.0:
+        it = zero()
+        rec.record(objective=it.objective, residual_norm=it.residual_norm, gradient_norm=0.0)
+        return SolverResult(solution=it.x, iterations=0, converged=True, history=rec.history(),
+                            objective=it.objective, residual=it.r,
+                            message=f"converged: {rhs} = 0, so x = 0 is the exact solution",
+                            info={**info, "best_iteration": 0})
+    threshold = tol * scale
+    best = last = outcome = None
+    best_k = 0
+    try:
+        with progress_bar(maxiter, name, progress) as bar:
+            for k, it in enumerate(iterates):
+                rec.record(objective=it.objective, residual_norm=it.residual_norm,
+                           gradient_norm=it.gradient_norm)
+                last = it
+                if best is None or it.objective <= best.objective:
+                    best, best_k = it, k
+                if k:
+                    bar.update()
+                stop = k > 0 and callback is not None and bool(callback(it.x, k))
+                outcome = _outcome(it, k, threshold, maxiter, stop, rule)
+                if outcome is not None:
+                    break
+    except KeyboardInterrupt:
+        if best is None:
+            raise
+        outcome = _Outcome(False, "interrupted", True)
+    if outcome is None:
+        outcome = _Outcome(False, "breakdown: zero or negative curvature of a search direction "
+                                  "(the residual is at rounding level, or the system is not "
+                                  "positive definite)", False)
+    chosen = best if outcome.use_best else last
+    history = rec.history()
+    return SolverResult(solution=chosen.x, iterations=len(history) - 1,
+                        converged=outcome.converged, history=history,
+                        objective=chosen.objective, residual=chosen.r, message=outcome.message,
+                        info={**info, "best_iteration": best_k})
 
 
-def _operator_dtype(op) -> np.dtype:
-    return float_dtype(op.dtype if op.dtype is not None else np.float64)
-
-
-def _apply(fn, v, dtype) -> np.ndarray:
-    """``fn(v)`` as a 1-D array of the working dtype (some operators upcast)."""
-    return np.asarray(fn(v)).reshape(-1).astype(dtype, copy=False)
-
-
-# -- input checks ---------------------------------------------------------------
-def _as_vector(v, size: int, name: str, dtype, against: str) -> np.ndarray:
-    """Flatten `v` (row-major) to a finite vector of `size` entries."""
-    arr = as_float_array(v, name, dtype=dtype)
-    if arr.size != size:
-        raise ValueError(f"{name} has shape {arr.shape} ({arr.size} entries) but {against}")
-    return arr.ravel()
-
-
-def _data(A, b, x0=None):
-    """Operator, working dtype, data vector and start vector (or None)."""
-    op = as_operator(A)
-    b_arr = np.asarray(b)
-    x0_arr = None if x0 is None else np.asarray(x0)
-    dtype = float_dtype(_operator_dtype(op), b_arr, *(() if x0_arr is None else (x0_arr,)))
-    m, n = op.shape
-    b_vec = _as_vector(b_arr, m, "b", dtype, f"A has shape {op.shape} and needs {m} entries")
-    x_vec = None if x0_arr is None else _as_vector(
-        x0_arr, n, "x0", dtype, f"A has shape {op.shape} and needs {n} entries")
-    return op, dtype, b_vec, x_vec
-
-
-# -- operator norm ------------------------------------------------------------
-def operator_norm(A, *, maxiter=100, tol=1e-6, rng=None) -> float:
-    r"""Estimate the spectral norm :math:`\|A\|_2` by power iteration on :math:`A^H A`.
-
-    Parameters
-    ----------
-    A : LinearOperator, pylops operator, sparse array or matrix, or ndarray
-        The linear map (see :func:`as_operator`).
-    maxiter : int, optional
-        Maximum number of power iterations (each one product with `A` and
-        one with :math:`A^H`), at least 1.
-    tol : float, optional
-        Stop when two successive estimates differ by at most ``tol`` times
-        the current one.
-    rng : int or numpy.random.Generator, optional
-        Seed or generator for the random start vector.
-
-    Returns
-    -------
-    float
-        The estimate :math:`\sqrt{\|A^H A v_k\|_2}` for the unit vector
-        :math:`v_k` of the last iteration; 0.0 if ``A v = 0``.
-
-    Raises
-    ------
-    TypeError, ValueError
-        For an unsupported `A` or invalid `maxiter`, `tol`.
-
-    Notes
-    -----
-    Power iteration :math:`v_{k+1} = A^H A v_k / \|A^H A v_k\|` from a random
-    start.  The estimate is a **lower bound** on the largest singular value
-    :math:`\sigma_1` that converges to it **from below** (monotonically); the
-    rate is :math:`(\sigma_2/\sigma_1)^2` per iteration, so a bound can be
-    far from converged when the top singular values cluster.  Wherever an
-    upper bound is required (a step size), use a proven bound such as
-    :math:`\|h\|_1` for convolution with `h`, or a safety factor.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> A = np.diag([3.0, 1.0, 0.5])
-    >>> round(operator_norm(A, rng=0), 6)
-    3.0
-    """
-    op = as_operator(A)
-    maxiter = check_int(maxiter, "maxiter", minimum=1)
-    tol = check_real(tol, "tol")
-    dtype = _operator_dtype(op)
-    gen = np.random.default_rng(rng)
-    v = gen.standard_normal(op.shape[1])
-    if dtype.kind == "c":
-        v = v + 1j * gen.standard_normal(op.shape[1])
-    v = (v / norm(v)).astype(dtype)
-    estimate = 0.0
-    for _ in range(maxiter):
-        u = _apply(op.rmatvec, _apply(op.matvec, v, dtype), dtype)
-        norm_u = float(norm(u))
-        if norm_u == 0.0:
-            return 0.0
-        previous, estimate = estimate, math.sqrt(norm_u)
-        v = u / norm_u
-        if abs(estimate - previous) <= tol * estimate:
-            break
-    return estimate
-
-
-# -- shared iteration machinery ---------------------------------------------------
-class _Iterate(NamedTuple):
-    """One iterate with its bookkeeping; its arrays are never modified later."""
-
-    x: np.ndarray
-    r: np.ndarray  # A x - b
-    objective: float
-    residual_norm: float
-    gradient_norm: float
-
-
-def _iterate(x, r, g, reg, gnorm=None) -> _Iterate:
-    """Bookkeeping from ``x``, ``r = A x - b`` and the gradient ``g`` (whose
-    norm the caller may already know)."""
-    rnorm = float(norm(r))
-    objective = 0.5 * rnorm**2
-    if reg:
-        objective += 0.5 * reg * float(norm(x)) ** 2
-    return _Iterate(x, r, objective, rnorm, float(norm(g)) if gnorm is None else gnorm)
+# -- least squares: the shared start -------------------------------------------------
+_LS_RULE = "||A^H(b - A x) - reg x||_2 <= tol ||A^H b||_2"
 
 
 class _Start(NamedTuple):
-    """Validated problem and starting point shared by every method."""
+    """Validated least-squares problem and starting point."""
 
     op: LinearOperator
     dtype: np.dtype
@@ -235,141 +152,68 @@ class _Start(NamedTuple):
 def _start(A, b, x0, reg, tol, maxiter) -> tuple[_Start, float, int]:
     """Check the common arguments and evaluate the start: one product with
     A^H for A^H b, and with `x0` one more with each of A and A^H."""
-    op, dtype, b, x = _data(A, b, x0)
+    op, dtype, b, x = problem_data(A, b, x0)
     reg = check_real(reg, "reg")
-    tol = check_real(tol, "tol")
-    maxiter = check_int(maxiter, "maxiter", minimum=0)
-    atb = _apply(op.rmatvec, b, dtype)
+    tol, maxiter = check_stopping(tol, maxiter)
+    atb = apply(op.rmatvec, b, dtype)
     if x is None:
         x, r, g = np.zeros(op.shape[1], dtype), -b, -atb
     else:
-        r = _apply(op.matvec, x, dtype) - b
-        g = _apply(op.rmatvec, r, dtype) + reg * x
-    return _Start(op, dtype, b, reg, float(norm(atb)), x, r, g), tol, maxiter
+        r = apply(op.matvec, x, dtype) - b
+        g = apply(op.rmatvec, r, dtype) + reg * x
+    return _Start(op, dtype, b, reg, norm(atb), x, r, g), tol, maxiter
 
 
-def _zero_solution(s: _Start, info) -> SolverResult:
-    """The exact answer x = 0 when A^H b = 0 (in particular when b = 0)."""
-    x = np.zeros(s.op.shape[1], s.dtype)
-    it = _iterate(x, -s.b, x, s.reg)
-    rec = HistoryRecorder()
-    rec.record(objective=it.objective, residual_norm=it.residual_norm, gradient_norm=0.0)
-    return SolverResult(solution=x, iterations=0, converged=True, history=rec.history(),
-                        objective=it.objective, residual=it.r,
-                        message="converged: A^H b = 0, so x = 0 solves the normal "
-                                "equations exactly",
-                        info={**info, "best_iteration": 0})
+def _run_least_squares(iterates, s: _Start, *, tol, maxiter, callback, progress, name, info):
+    def zero():  # A^H b = 0: x = 0 solves the normal equations exactly
+        x = np.zeros(s.op.shape[1], s.dtype)
+        return least_squares_iterate(x, -s.b, x, s.reg, 0.0)
 
-
-class _Outcome(NamedTuple):
-    converged: bool
-    message: str
-    use_best: bool  # return the iterate of lowest objective, not the last
-
-
-def _outcome(it: _Iterate, k: int, threshold: float, maxiter: int, stop: bool):
-    """How the solve ends after iterate `k`, or None to continue."""
-    if not (math.isfinite(it.objective) and math.isfinite(it.gradient_norm)):
-        return _Outcome(False, f"diverged: non-finite values at iteration {k} (step too "
-                               "large?); returning the iterate of lowest objective", True)
-    if it.gradient_norm <= threshold:
-        return _Outcome(True, "converged: ||A^H(b - A x) - reg x||_2 <= tol ||A^H b||_2 "
-                              f"after {k} iterations", False)
-    if stop:
-        return _Outcome(False, "stopped by callback", False)
-    if k >= maxiter:
-        return _Outcome(False, f"not converged: maximum number of iterations ({maxiter}) "
-                               "reached", False)
-    return None
-
-
-def _run(iterates: Iterator[_Iterate], s: _Start, *, tol, maxiter, callback, progress,
-         name, info) -> SolverResult:
-    """Drive a method's iterates: stopping rule, history, callback, progress
-    bar, divergence and Ctrl-C handling, and the result.
-
-    `iterates` yields the start, then one iterate per iteration; it may
-    return early when the method cannot make progress (a breakdown).  It is
-    not started when ``A^H b = 0``.  The method may update `info` while it
-    runs (it is copied into the result at the end).
-    """
-    if s.atb_norm == 0.0:
-        return _zero_solution(s, {**info, "reg": s.reg, "atb_norm": 0.0})
-    rec = HistoryRecorder()
-    threshold = tol * s.atb_norm
-    best = last = outcome = None
-    best_k = 0
-    try:
-        with tqdm(total=maxiter, desc=name, disable=not progress, mininterval=0.25,
-                  unit="it") as bar:
-            for k, it in enumerate(iterates):
-                rec.record(objective=it.objective, residual_norm=it.residual_norm,
-                           gradient_norm=it.gradient_norm)
-                last = it
-                if best is None or it.objective <= best.objective:
-                    best, best_k = it, k
-                if k:
-                    bar.update()
-                stop = k > 0 and callback is not None and bool(callback(it.x, k))
-                outcome = _outcome(it, k, threshold, maxiter, stop)
-                if outcome is not None:
-                    break
-    except KeyboardInterrupt:
-        if best is None:
-            raise
-        outcome = _Outcome(False, "interrupted", True)
-    if outcome is None:
-        outcome = _Outcome(False, "breakdown: no further progress is possible in floating "
-                                  "point", False)
-    chosen = best if outcome.use_best else last
-    history = rec.history()
-    return SolverResult(solution=chosen.x, iterations=len(history) - 1,
-                        converged=outcome.converged, history=history,
-                        objective=chosen.objective, residual=chosen.r, message=outcome.message,
-                        info={**info, "reg": s.reg, "atb_norm": s.atb_norm,
-                              "best_iteration": best_k})
+    info.update(reg=s.reg, atb_norm=s.atb_norm)  # the same dict: the method may update it
+    return _run(iterates, scale=s.atb_norm, zero=zero, tol=tol, maxiter=maxiter,
+                callback=callback, progress=progress, name=name, rule=_LS_RULE, rhs="A^H b",
+                info=info)
 
 
 def _step_size(s: _Start, step, lipschitz) -> dict:
     """The step and how it was chosen (see :func:`gradient_descent`); no
-    power iteration when the answer is known to be x = 0."""
+    Lanczos run when the answer is known to be x = 0."""
     if step is not None:
         step = check_real(step, "step", low_open=True)
-        return {"step": step, "operator_norm": None, "lipschitz": None}
+        return {"step": step, "operator_norm": None, "lipschitz": None, "lipschitz_source": None}
     if lipschitz is not None:
-        a_norm = check_real(lipschitz, "lipschitz", low_open=True)
-        lip = a_norm**2 + s.reg
+        a_norm, source = check_real(lipschitz, "lipschitz", low_open=True), "given"
     elif s.atb_norm == 0.0:
-        return {"step": None, "operator_norm": None, "lipschitz": None}
+        return {"step": None, "operator_norm": None, "lipschitz": None, "lipschitz_source": None}
     else:
-        a_norm = operator_norm(s.op, rng=_STEP_SEED)
-        lip = STEP_SAFETY * (a_norm**2 + s.reg)
-    if lip == 0.0:  # A = 0 and reg = 0: any step gives the exact answer
-        lip = 1.0
-    return {"step": 1.0 / lip, "operator_norm": a_norm, "lipschitz": lip}
+        a_norm = operator_norm(s.op, maxiter=1000, tol=LIPSCHITZ_TOL, rng=_STEP_SEED, upper=True)
+        source = "lanczos"
+    lip = a_norm**2 + s.reg
+    return {"step": 1.0 / lip if lip else 1.0, "operator_norm": a_norm, "lipschitz": lip,
+            "lipschitz_source": source}
 
 
 def _residual_and_gradient(s: _Start, x):
     """``r = A x - b`` and ``g = A^H r + reg x`` (one product with each)."""
-    r = _apply(s.op.matvec, x, s.dtype) - s.b
-    return r, _apply(s.op.rmatvec, r, s.dtype) + s.reg * x
+    r = apply(s.op.matvec, x, s.dtype) - s.b
+    return r, apply(s.op.rmatvec, r, s.dtype) + s.reg * x
 
 
 # -- the three methods ---------------------------------------------------------
 def _gd_iterates(s: _Start, step) -> Iterator[_Iterate]:
     x, g = s.x, s.g
-    yield _iterate(x, s.r, g, s.reg)
+    yield least_squares_iterate(x, s.r, g, s.reg)
     while True:
         x = x - step * g
         r, g = _residual_and_gradient(s, x)
-        yield _iterate(x, r, g, s.reg)
+        yield least_squares_iterate(x, r, g, s.reg)
 
 
 def _nesterov_iterates(s: _Start, step, restart, info) -> Iterator[_Iterate]:
     x_prev, g_prev = s.x, s.g
     x, g = s.x, s.g
     t = 1.0
-    yield _iterate(x, s.r, g, s.reg)
+    yield least_squares_iterate(x, s.r, g, s.reg)
     while True:
         t_next = 0.5 * (1.0 + math.sqrt(1.0 + 4.0 * t * t))
         beta = (t - 1.0) / t_next
@@ -383,7 +227,7 @@ def _nesterov_iterates(s: _Start, step, restart, info) -> Iterator[_Iterate]:
             info["restarts"] += 1
         r, g_next = _residual_and_gradient(s, x_next)
         x_prev, g_prev, x, g, t = x, g, x_next, g_next, t_next
-        yield _iterate(x, r, g, s.reg)
+        yield least_squares_iterate(x, r, g, s.reg)
 
 
 def _cgls_iterates(s: _Start) -> Iterator[_Iterate]:
@@ -393,9 +237,9 @@ def _cgls_iterates(s: _Start) -> Iterator[_Iterate]:
     x, r, g = s.x.copy(), s.r.copy(), s.g
     p = -g
     gamma = float(norm(g)) ** 2
-    yield _iterate(x, r, g, s.reg, math.sqrt(gamma))
+    yield least_squares_iterate(x, r, g, s.reg, math.sqrt(gamma))
     while True:
-        q = _apply(s.op.matvec, p, s.dtype)
+        q = apply(s.op.matvec, p, s.dtype)
         delta = float(norm(q)) ** 2 + (s.reg * float(norm(p)) ** 2 if s.reg else 0.0)
         if not delta > 0.0:
             return
@@ -403,13 +247,13 @@ def _cgls_iterates(s: _Start) -> Iterator[_Iterate]:
         x += alpha * p
         r += alpha * q
         del q
-        g = _apply(s.op.rmatvec, r, s.dtype)
+        g = apply(s.op.rmatvec, r, s.dtype)
         if s.reg:
             g += s.reg * x
         gamma, gamma_prev = float(norm(g)) ** 2, gamma
         p *= gamma / gamma_prev
         p -= g
-        yield _iterate(x, r, g, s.reg, math.sqrt(gamma))
+        yield least_squares_iterate(x, r, g, s.reg, math.sqrt(gamma))
 
 
 _COMMON_PARAMETERS = r"""
@@ -457,10 +301,12 @@ def gradient_descent(A, b, *, x0=None, reg=0.0, step=None, maxiter=1000, tol=1e-
         ``solution`` (1-D, n entries, working dtype), ``iterations``,
         ``converged``, ``history`` (entry 0 is the start), ``objective``,
         ``residual`` (:math:`A x - b`, 1-D), ``message`` and ``info`` with
-        ``step``, ``operator_norm`` (the bound or estimate of
-        :math:`\|A\|_2` used), ``lipschitz`` (the :math:`L` used; both None
-        for a given `step`), ``reg``, ``atb_norm`` (:math:`\|A^H b\|_2`) and
-        ``best_iteration`` (the iterate of lowest objective).
+        ``step``, ``operator_norm`` (the upper bound on :math:`\|A\|_2`
+        used), ``lipschitz`` (the :math:`L` used), ``lipschitz_source``
+        (``'given'``: from `lipschitz`; ``'lanczos'``: the randomised bound;
+        the three are None for a given `step`), ``reg``, ``atb_norm``
+        (:math:`\|A^H b\|_2`) and ``best_iteration`` (the iterate of lowest
+        objective).
 
     Raises
     ------
@@ -468,9 +314,10 @@ def gradient_descent(A, b, *, x0=None, reg=0.0, step=None, maxiter=1000, tol=1e-
         Unsupported `A`, non-numeric data, non-integer `maxiter`, non-real
         `reg`, `tol`, `step` or `lipschitz`.
     ValueError
-        `b` or `x0` of the wrong size, non-finite data, negative `reg` or
-        `tol`, negative `maxiter`, non-positive or non-finite `step` or
-        `lipschitz`.
+        `b` or `x0` of the wrong size, non-finite `b`, `x0` or matrix
+        entries, negative `reg` or `tol`, negative `maxiter`, non-positive
+        or non-finite `step` or `lipschitz`; an operator that returns
+        non-finite values for a finite input.
 
     Notes
     -----
@@ -479,21 +326,25 @@ def gradient_descent(A, b, *, x0=None, reg=0.0, step=None, maxiter=1000, tol=1e-
     .. math:: x_{k+1} = x_k - \tau\,\bigl(A^H (A x_k - b) + \lambda x_k\bigr).
 
     The gradient is Lipschitz with constant :math:`L = \|A\|_2^2 + \lambda`.
-    With `lipschitz` given, :math:`L = \texttt{lipschitz}^2 + \lambda`;
-    otherwise :math:`\|A\|_2` is estimated by :func:`operator_norm` (a lower
-    bound) and :math:`L = 1.01\,(\|A\|_{est}^2 + \lambda)`.  The step
-    :math:`1/L` is then below :math:`2/L_{true}` (enough for convergence and
-    a monotonically decreasing objective) as long as the estimate is at
-    least :math:`0.71\,\|A\|_2`; power iteration from a random start is far
-    closer than that.
+    With `lipschitz` given (a proven bound), :math:`L = \texttt{lipschitz}^2
+    + \lambda` (``lipschitz_source='given'``).  Otherwise
+    :math:`\|A\|_2^2` is bounded by Lanczos on :math:`A^H A` from a
+    seeded random start, corrected upward by the Kuczyński-Woźniakowski
+    bound (:func:`operator_norm` with ``upper=True, tol=0.05``): an upper
+    bound except with probability at most ``1e-6`` over the start, and at
+    most 5 % above the Lanczos estimate (``lipschitz_source='lanczos'``).
+    With :math:`L` an upper bound, the step :math:`1/L` decreases the
+    objective monotonically.
 
     Stopping rule: stop when
     :math:`\|A^H(b - A x_k) - \lambda x_k\|_2 \le \texttt{tol}\,\|A^H b\|_2`
     (2-norm of the normal-equations residual relative to
     :math:`\|A^H b\|_2`), or after `maxiter` iterations (``converged=False``).
     If :math:`A^H b = 0` (e.g. ``b = 0``) the exact minimiser ``x = 0`` is
-    returned at once.  Non-finite values stop the solve with
-    ``converged=False``.  A ``KeyboardInterrupt`` (Ctrl-C) during the
+    returned at once.  Non-finite iterates (a divergence, e.g. from too
+    large a fixed `step`) stop the solve with ``converged=False``; an
+    operator that returns non-finite values for a finite input raises
+    ``ValueError``.  A ``KeyboardInterrupt`` (Ctrl-C) during the
     iterations returns the iterate of lowest objective so far (with the
     default step, the current one: the objective decreases monotonically)
     with ``converged=False`` and message ``'interrupted'`` instead of
@@ -503,7 +354,8 @@ def gradient_descent(A, b, *, x0=None, reg=0.0, step=None, maxiter=1000, tol=1e-
     the history (objective, :math:`\|A x - b\|`, gradient norm) comes from
     :math:`r = A x - b` and the gradient at no extra cost.  Setup: one
     product with :math:`A^H` for :math:`A^H b` (one more of each with
-    `x0`), and the power iteration when the step is estimated.
+    `x0`), and about 50 Lanczos steps (one product with each) when the
+    step is bounded.
 
     Applied to least squares this is the Landweber iteration [1]_.
 
@@ -522,7 +374,7 @@ def gradient_descent(A, b, *, x0=None, reg=0.0, step=None, maxiter=1000, tol=1e-
     """
     s, tol, maxiter = _start(A, b, x0, reg, tol, maxiter)
     info = _step_size(s, step, lipschitz)
-    return _run(_gd_iterates(s, info["step"]), s, tol=tol, maxiter=maxiter,
+    return _run_least_squares(_gd_iterates(s, info["step"]), s, tol=tol, maxiter=maxiter,
                 callback=callback, progress=progress, name="gradient descent", info=info)
 
 
@@ -607,7 +459,7 @@ def nesterov(A, b, *, x0=None, reg=0.0, step=None, maxiter=1000, tol=1e-8, lipsc
     """
     s, tol, maxiter = _start(A, b, x0, reg, tol, maxiter)
     info = {**_step_size(s, step, lipschitz), "restarts": 0}
-    return _run(_nesterov_iterates(s, info["step"], bool(restart), info), s, tol=tol,
+    return _run_least_squares(_nesterov_iterates(s, info["step"], bool(restart), info), s, tol=tol,
                 maxiter=maxiter, callback=callback, progress=progress, name="nesterov",
                 info=info)
 
@@ -695,8 +547,145 @@ def cgls(A, b, *, x0=None, reg=0.0, maxiter=None, tol=1e-8,
     if maxiter is None:
         maxiter = min(op.shape[1], 10_000)
     s, tol, maxiter = _start(op, b, x0, reg, tol, maxiter)
-    return _run(_cgls_iterates(s), s, tol=tol, maxiter=maxiter, callback=callback,
+    return _run_least_squares(_cgls_iterates(s), s, tol=tol, maxiter=maxiter, callback=callback,
                 progress=progress, name="cgls", info={})
+
+
+def _pcg_iterates(T, M, b, x, g, threshold, measure) -> Iterator[Iterate]:
+    def iterate(x, g):
+        objective, residual_norm = measure(x, g)
+        return Iterate(x, g, objective, residual_norm, norm(g))
+
+    n, dtype = b.size, b.dtype
+    restart = True
+    yield iterate(x, g)
+    while True:
+        z = apply(M.matvec, g, dtype, "preconditioner") if M is not None else g
+        gamma, gamma_prev = float(np.real(inner(g, z))), (None if restart else gamma)
+        if restart:
+            p = -z
+        else:
+            p *= gamma / gamma_prev
+            p -= z
+        q = apply(T.matvec, p, dtype, "T")
+        curvature = float(np.real(inner(p, q)))
+        if not curvature > 0.0:
+            return
+        alpha = gamma / curvature
+        x, g, restart = x + alpha * p, g + alpha * q, False
+        if norm(g) <= threshold:  # confirm with the true residual: the recursive one drifts
+            g, restart = apply(T.matvec, x, dtype, "T") - b, True
+        yield iterate(x, g)
+
+
+def pcg(T, b, *, preconditioner=None, x0=None, maxiter=None, tol=1e-8,
+        callback: Callable | None = None, progress: bool = False,
+        measure: Callable | None = None) -> SolverResult:
+    r"""Preconditioned conjugate gradients for a Hermitian positive definite system.
+
+    Solves :math:`T x = b`, for instance the normal equations
+    :math:`(A^H A + \lambda I)\,x = A^H b` with a fast product by
+    :math:`T` (as :func:`solvers.inverse_kernel` does with FFTs).
+
+    Parameters
+    ----------
+    T : LinearOperator, pylops operator, sparse array or matrix, or ndarray
+        The Hermitian positive definite matrix, shape ``(n, n)`` (see
+        :func:`as_operator`; only ``matvec`` is used).
+    b : array_like, n entries
+        Right-hand side, flattened row-major.
+    preconditioner : LinearOperator, sparse array or matrix, or ndarray, optional
+        :math:`M^{-1}`, Hermitian positive definite, shape ``(n, n)``,
+        applied by its ``matvec``; none by default.
+    x0 : array_like, n entries, optional
+        Starting point; zero by default.
+    maxiter : int, optional
+        Maximum number of iterations (>= 0); default ``min(n, 10_000)``.
+    tol : float, optional
+        Relative tolerance of the stopping rule (>= 0).
+    callback, progress
+        As in :func:`gradient_descent`.
+    measure : callable, optional
+        ``measure(x, g)`` with :math:`g = T x - b` returns the pair
+        ``(objective, residual_norm)`` recorded in the history (for the
+        caller's own objective); default the energy
+        :math:`\frac12 x^H T x - \operatorname{Re} b^H x =
+        \frac12 \operatorname{Re}\langle x, g - b\rangle` and
+        :math:`\|g\|_2`.
+
+    Returns
+    -------
+    SolverResult
+        ``solution`` (1-D), ``residual`` (:math:`T x - b`), ``objective``
+        and ``history`` as given by `measure` (``gradient_norm`` is
+        :math:`\|T x - b\|_2`), ``info`` with ``b_norm`` and
+        ``best_iteration``; the rest as in :func:`gradient_descent`.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As in :func:`gradient_descent`, and for a `T` or `preconditioner`
+        that is not ``(n, n)``.
+
+    Notes
+    -----
+    With :math:`g_0 = T x_0 - b`, :math:`z_0 = M^{-1} g_0`, :math:`p_0 = -z_0`:
+
+    .. math::
+
+        \alpha_k &= \frac{\operatorname{Re}\langle g_k, z_k\rangle}
+                         {\operatorname{Re}\langle p_k, T p_k\rangle}, \qquad
+        x_{k+1} = x_k + \alpha_k p_k, \qquad g_{k+1} = g_k + \alpha_k T p_k, \\
+        z_{k+1} &= M^{-1} g_{k+1}, \qquad
+        p_{k+1} = -z_{k+1} + \frac{\operatorname{Re}\langle g_{k+1}, z_{k+1}\rangle}
+                                   {\operatorname{Re}\langle g_k, z_k\rangle}\,p_k.
+
+    Stopping rule: stop when :math:`\|b - T x_k\|_2 \le
+    \texttt{tol}\,\|b\|_2` (for :math:`T = A^H A + \lambda I` and
+    :math:`b = A^H y` this is the rule of :func:`gradient_descent`).  When
+    the recursive residual meets it, the true one :math:`T x_k - b` is
+    computed (one more product) and recorded; if that one does not, the
+    directions restart from it.  ``b = 0`` returns ``x = 0`` at once;
+    :math:`p^H T p \le 0` stops with a breakdown (rounding level, or
+    :math:`T` not positive definite).  Ctrl-C returns the iterate of lowest
+    objective.  Cost per iteration: one product with :math:`T` and one
+    with :math:`M^{-1}`.
+
+    References
+    ----------
+    .. [1] M. R. Hestenes and E. Stiefel, "Methods of conjugate gradients
+       for solving linear systems", J. Res. Nat. Bur. Standards 49 (1952).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> T = np.array([[4.0, 1.0], [1.0, 3.0]])
+    >>> res = pcg(T, [1.0, 2.0], preconditioner=np.diag([1 / 4, 1 / 3]))
+    >>> res.converged, np.allclose(T @ res.solution, [1.0, 2.0])
+    (True, True)
+    """
+    T, dtype, b, x = problem_data(T, b, x0)
+    n = T.shape[1]
+    if T.shape[0] != n:
+        raise ValueError(f"T must be square (Hermitian positive definite), got shape {T.shape}")
+    M = None if preconditioner is None else as_operator(preconditioner)
+    if M is not None and M.shape != (n, n):
+        raise ValueError(f"preconditioner has shape {M.shape}; allowed: ({n}, {n}), that of T")
+    tol, maxiter = check_stopping(tol, min(n, 10_000) if maxiter is None else maxiter)
+    if measure is None:
+        def measure(x, g):
+            return 0.5 * float(np.real(inner(x, g) - inner(x, b))), norm(g)
+    g = -b if x is None else apply(T.matvec, x, dtype, "T") - b
+    x = np.zeros(n, dtype) if x is None else x
+    b_norm = norm(b)
+
+    def zero():
+        x = np.zeros(n, dtype)
+        return Iterate(x, x, *measure(x, x), 0.0)
+
+    return _run(_pcg_iterates(T, M, b, x, g, tol * b_norm, measure), scale=b_norm, zero=zero,
+                tol=tol, maxiter=maxiter, callback=callback, progress=progress, name="pcg",
+                rule="||b - T x||_2 <= tol ||b||_2", rhs="b", info={"b_norm": b_norm})
 
 
 for _f in (gradient_descent, nesterov, cgls):

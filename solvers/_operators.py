@@ -1,0 +1,289 @@
+r"""Linear operators for the solvers: wrapping, checked products, norms.
+
+Every solver takes `A` as anything :func:`as_operator` accepts and applies
+it only through :func:`apply`, which checks each product: the first
+non-finite value an operator returns for a finite input stops the solve
+with a ``ValueError`` naming the operator.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.linalg import eigvalsh_tridiagonal
+from scipy.sparse.linalg import LinearOperator, aslinearoperator
+
+from convops import float_dtype
+from convops._validation import as_float_array, check_int, check_real
+
+from ._linalg import inner, norm
+
+__all__ = ["as_operator", "operator_norm"]
+
+#: Failure probability of the randomised upper bound of :func:`operator_norm`.
+FAILURE_PROBABILITY = 1e-6
+
+
+def as_operator(A) -> LinearOperator:
+    """Wrap any supported linear map as a scipy ``LinearOperator``.
+
+    Parameters
+    ----------
+    A : LinearOperator, pylops operator, sparse array or matrix, or ndarray
+        The linear map.  A scipy ``LinearOperator`` is returned unchanged;
+        a 2-D ndarray or scipy sparse array/matrix is wrapped by
+        ``scipy.sparse.linalg.aslinearoperator``; any other object with
+        ``shape``, ``dtype``, ``matvec`` and ``rmatvec`` (a pylops
+        ``LinearOperator``, which is not a scipy subclass) is wrapped by
+        those two methods.
+
+    Returns
+    -------
+    scipy.sparse.linalg.LinearOperator
+        An operator with ``matvec`` (``A x``) and ``rmatvec`` (``A^H y``).
+
+    Raises
+    ------
+    TypeError
+        For any other type, or a non-numeric array.
+    ValueError
+        For an ndarray that is not 2-D, or a matrix (dense or sparse) with
+        non-finite entries.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> op = as_operator(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    >>> op.rmatvec(np.array([1.0, 1.0]))
+    array([4., 6.])
+    """
+    if isinstance(A, LinearOperator):
+        return A
+    if sp.issparse(A) or isinstance(A, np.ndarray):
+        float_dtype(A.dtype)
+        if A.ndim != 2:
+            raise ValueError(f"A must be a 2-D array (a matrix), got an array of shape {A.shape}")
+        bad = np.count_nonzero(~np.isfinite(A.data if sp.issparse(A) else A))
+        if bad:
+            raise ValueError(f"A contains {bad} non-finite value(s) (NaN or inf); all must be finite")
+        return aslinearoperator(A)
+    if all(hasattr(A, name) for name in ("shape", "dtype", "matvec", "rmatvec")):
+        return LinearOperator(shape=tuple(A.shape), dtype=np.dtype(A.dtype),
+                              matvec=A.matvec, rmatvec=A.rmatvec)
+    raise TypeError(
+        f"A of type {type(A).__module__}.{type(A).__qualname__} is not supported; "
+        "allowed: a scipy LinearOperator, a pylops operator (shape, dtype, matvec, "
+        "rmatvec), a scipy sparse array/matrix or a 2-D numpy array"
+    )
+
+
+def operator_dtype(op) -> np.dtype:
+    """The working dtype of an operator (float64 when it declares none)."""
+    return float_dtype(op.dtype if op.dtype is not None else np.float64)
+
+
+def apply(fn, v, dtype, name: str = "A") -> np.ndarray:
+    """``fn(v)`` as a 1-D array of the working dtype (some operators upcast).
+
+    Raises ``ValueError`` when the product has non-finite entries and `v`
+    has none (the check is one summation over the product).
+    """
+    out = np.asarray(fn(v)).reshape(-1).astype(dtype, copy=False)
+    if not np.isfinite(out.sum()) and np.all(np.isfinite(v)):
+        bad = np.count_nonzero(~np.isfinite(out))
+        if bad:
+            raise ValueError(f"the operator {name} returned {bad} non-finite value(s) (NaN or inf) "
+                             "for a finite input; check its entries or its matvec/rmatvec")
+    return out
+
+
+def as_vector(v, size: int, name: str, dtype, against: str) -> np.ndarray:
+    """Flatten `v` (row-major) to a finite vector of `size` entries."""
+    arr = as_float_array(v, name, dtype=dtype)
+    if arr.size != size:
+        raise ValueError(f"{name} has shape {arr.shape} ({arr.size} entries) but {against}")
+    return arr.ravel()
+
+
+def problem_data(A, b, x0=None, *, b_size=None):
+    """Operator, working dtype, data vector and start vector (or None).
+
+    `b` must have ``A.shape[0]`` entries (`b_size` when given) and `x0`
+    ``A.shape[1]``; both must be finite.
+    """
+    op = as_operator(A)
+    b_arr = np.asarray(b)
+    x0_arr = None if x0 is None else np.asarray(x0)
+    dtype = float_dtype(operator_dtype(op), b_arr, *(() if x0_arr is None else (x0_arr,)))
+    m, n = op.shape
+    m = m if b_size is None else b_size
+    b_vec = as_vector(b_arr, m, "b", dtype, f"A has shape {op.shape} and needs {m} entries")
+    x_vec = None if x0_arr is None else as_vector(
+        x0_arr, n, "x0", dtype, f"A has shape {op.shape} and needs {n} entries")
+    return op, dtype, b_vec, x_vec
+
+
+class Iterate(NamedTuple):
+    """One iterate with its bookkeeping; its arrays are never modified later."""
+
+    x: np.ndarray
+    r: np.ndarray  # the residual A x - b of the method's system
+    objective: float
+    residual_norm: float
+    gradient_norm: float
+
+
+def least_squares_iterate(x, r, g, reg, gnorm=None) -> Iterate:
+    """Bookkeeping of ``0.5 ||r||^2 + 0.5 reg ||x||^2`` from ``x``,
+    ``r = A x - b`` and the gradient ``g`` (whose norm may be known)."""
+    rnorm = norm(r)
+    objective = 0.5 * rnorm**2
+    if reg:
+        objective += 0.5 * reg * norm(x) ** 2
+    return Iterate(x, r, objective, rnorm, norm(g) if gnorm is None else gnorm)
+
+
+# -- operator norm ------------------------------------------------------------
+def _lanczos_ritz_values(op, dtype, steps: int, tol: float | None, rng):
+    """Largest Ritz value of A^H A after each Lanczos step (no reorthogonalisation)."""
+    gen = np.random.default_rng(rng)
+    n = op.shape[1]
+    v = gen.standard_normal(n) + (1j * gen.standard_normal(n) if dtype.kind == "c" else 0)
+    v = (v / norm(v)).astype(dtype)
+    v_prev, beta = np.zeros_like(v), 0.0
+    alphas, betas, theta = [], [], 0.0
+    for j in range(steps):
+        w = apply(op.rmatvec, apply(op.matvec, v, dtype), dtype)
+        alphas.append(float(np.real(inner(v, w))))
+        previous = theta
+        theta = float(eigvalsh_tridiagonal(np.array(alphas), np.array(betas), select="i",
+                                           select_range=(j, j))[0]) if j else alphas[0]
+        w -= alphas[-1] * v
+        w -= beta * v_prev
+        beta = norm(w)
+        if beta == 0.0 or (tol is not None and j and abs(theta - previous) <= tol * theta):
+            return max(theta, 0.0), j + 1, beta == 0.0
+        betas.append(beta)
+        v_prev, v = v, w / beta
+    return max(theta, 0.0), steps, False
+
+
+def lanczos_slack(steps: int, n: int, complex_: bool, failure_probability: float) -> float:
+    r""":math:`\varepsilon` with :math:`P(\theta_j < (1 - \varepsilon)\lambda_{max})
+    \le` `failure_probability` after `steps` Lanczos steps (math:`\ge 1`: no bound)."""
+    k = steps - 1
+    if k < 1:
+        return math.inf
+    dim = 2 * n if complex_ else n
+    return (math.log(1.648 * math.sqrt(dim) / failure_probability) / (2 * k - 1)) ** 2
+
+
+def operator_norm(A, *, maxiter=100, tol=1e-6, rng=None, upper=False,
+                  failure_probability=FAILURE_PROBABILITY) -> float:
+    r"""The spectral norm :math:`\|A\|_2` by Lanczos on :math:`A^H A`: an
+    estimate from below, or an upper bound.
+
+    Parameters
+    ----------
+    A : LinearOperator, pylops operator, sparse array or matrix, or ndarray
+        The linear map (see :func:`as_operator`).
+    maxiter : int, optional
+        Maximum number of Lanczos steps (each one product with `A` and one
+        with :math:`A^H`), at least 1 (at least 3 with `upper`).
+    tol : float, optional
+        Estimate: stop when two successive estimates of
+        :math:`\|A\|_2^2` differ by at most ``tol`` times the current one.
+        Upper bound: stop after the fewest steps whose bound exceeds the
+        estimate by a factor at most ``1 + tol`` (see Notes); ``tol > 0``.
+    rng : int or numpy.random.Generator, optional
+        Seed or generator for the random start vector.
+    upper : bool, optional
+        Return the randomised upper bound instead of the estimate.
+    failure_probability : float, optional
+        With `upper`: the probability :math:`\delta` (over the random start)
+        that the bound is below :math:`\|A\|_2`; in ``(0, 1)``.
+
+    Returns
+    -------
+    float
+        ``upper=False``: :math:`\sqrt{\theta_j}`, the estimate from below;
+        ``upper=True``: :math:`\sqrt{(1 + \sqrt{\epsilon})\,\theta_j / (1 -
+        \varepsilon_j)}`; 0.0 when :math:`A^H A v = 0` for the start.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For an unsupported `A` or invalid `maxiter`, `tol`,
+        `failure_probability`; with `upper`, a `maxiter` too small for a
+        finite bound.
+
+    Notes
+    -----
+    Lanczos on :math:`M = A^H A` (three-term recurrence, no
+    reorthogonalisation) from a random Gaussian start gives after :math:`j`
+    steps the Ritz value :math:`\theta_j`, the largest eigenvalue of the
+    :math:`j \times j` tridiagonal matrix: a Rayleigh quotient of
+    :math:`M`, so :math:`\theta_j \le \|A\|_2^2` (up to rounding) and it
+    grows with :math:`j` (Cauchy interlacing).  It converges to
+    :math:`\|A\|_2^2` from below at a rate that depends on the gap to the
+    next singular value, and its residual only bounds the distance to *some*
+    eigenvalue, so :math:`\theta_j` alone is not a bound.
+
+    Upper bound: by Kuczyński and Woźniakowski [1]_, for a start uniform on
+    the sphere (a normalised Gaussian) and any symmetric positive
+    semidefinite :math:`M` of order :math:`N`,
+    :math:`P\{\theta < (1 - \varepsilon)\lambda_{max}\} \le 1.648\sqrt{N}
+    e^{-(2k - 1)\sqrt{\varepsilon}}` for the Krylov information of
+    :math:`k` products; we use :math:`k = j - 1` (conservative) and solve
+    for :math:`\varepsilon_j` at :math:`\delta` = `failure_probability`:
+
+    .. math:: \varepsilon_j = \Bigl(\frac{\ln(1.648\sqrt{N}/\delta)}{2j - 3}\Bigr)^2 .
+
+    A complex :math:`M` acts on :math:`\mathbb{R}^{2n}` as a real symmetric
+    matrix with the same eigenvalues, and its complex Krylov space contains
+    the real one, so :math:`N = 2n` there (:math:`N = n` for real).  With
+    probability at least :math:`1 - \delta`,
+    :math:`\|A\|_2^2 \le \theta_j / (1 - \varepsilon_j)`; the factor
+    :math:`1 + \sqrt{\epsilon}` (:math:`\epsilon` the machine epsilon)
+    covers rounding.  When the Krylov space becomes invariant
+    (:math:`\beta_j = 0`), :math:`\theta_j = \|A\|_2^2` exactly (the start
+    has a component along the top singular vector with probability 1) and
+    :math:`\varepsilon_j = 0`.  The number of steps depends only on
+    :math:`N`, :math:`\delta` and `tol`: :math:`1/(1 - \varepsilon_j) \le
+    1 + \texttt{tol}`, about 50 steps for :math:`N = 10^6`,
+    ``tol = 0.05``, :math:`\delta = 10^{-6}`.  A fixed seed makes the
+    result repeatable; the probability is then over the choice of seed.
+
+    References
+    ----------
+    .. [1] J. Kuczyński and H. Woźniakowski, "Estimating the largest
+       eigenvalue by the power and Lanczos algorithms with a random start",
+       SIAM J. Matrix Anal. Appl. 13(4), 1094-1122 (1992).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> A = np.diag([3.0, 1.0, 0.5])
+    >>> round(operator_norm(A, rng=0), 6)
+    3.0
+    >>> 3.0 <= operator_norm(A, rng=0, upper=True, tol=0.05) <= 3.0 * 1.05**0.5
+    True
+    """
+    op = as_operator(A)
+    maxiter = check_int(maxiter, "maxiter", minimum=3 if upper else 1)
+    tol = check_real(tol, "tol", low_open=bool(upper))
+    delta = check_real(failure_probability, "failure_probability", low=0.0, high=1.0, low_open=True)
+    dtype = operator_dtype(op)
+    if not upper:
+        return math.sqrt(_lanczos_ritz_values(op, dtype, maxiter, tol, rng)[0])
+    slack = lambda j: lanczos_slack(j, op.shape[1], dtype.kind == "c", delta)  # noqa: E731
+    steps = next((j for j in range(3, maxiter + 1) if slack(j) <= tol / (1 + tol)), maxiter)
+    if slack(steps) >= 1.0:
+        raise ValueError(f"maxiter={maxiter} Lanczos steps give no upper bound at failure_probability="
+                         f"{delta!r}; allowed: more steps or a larger failure_probability")
+    theta, done, invariant = _lanczos_ritz_values(op, dtype, steps, None, rng)
+    margin = (1.0 + math.sqrt(np.finfo(dtype).eps)) / (1.0 if invariant else 1.0 - slack(done))
+    return math.sqrt(theta * margin)
