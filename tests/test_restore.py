@@ -198,3 +198,34 @@ def test_single_precision_kernel_on_a_double_image_keeps_double_accuracy(method,
     assert result.solution.dtype == np.float64
     np.testing.assert_allclose(result.solution, closed_form(k32.astype(float), y.shape, boundary, y, 0.0),
                                atol=1e-12)
+
+
+# --- every path, every boundary, kernels up to several times the image ----------
+
+def lstsq_reference(kernel, shape, boundary, y, reg):
+    """Solution of min ||A x - y||^2 + reg ||x||^2 by dense lstsq of [A; sqrt(reg) I], and A."""
+    A = convolution_matrix(kernel, shape, boundary=boundary, output="same").toarray()
+    stacked = np.vstack([A, np.sqrt(reg) * np.eye(A.shape[1])])
+    x = np.linalg.lstsq(stacked, np.concatenate([y.ravel(), np.zeros(A.shape[1])]), rcond=None)[0]
+    return x.reshape(shape), A
+
+
+@pytest.mark.parametrize("boundary", list(BOUNDARIES))
+@pytest.mark.parametrize("kshape", [(3, 3), (7, 5), (13, 9), (21, 17), (45, 37)], ids=str)
+@pytest.mark.parametrize("symmetric", [True, False], ids=["symmetric-kernel", "asymmetric-kernel"])
+def test_every_path_with_kernels_up_to_several_times_the_image(boundary, kshape, symmetric):
+    shape = (5, 4)
+    rng = np.random.default_rng(30)
+    kernel = rng.random(kshape)
+    if symmetric:
+        kernel = kernel + kernel[::-1] + kernel[:, ::-1] + kernel[::-1, ::-1]
+    kernel /= kernel.sum()
+    y = rng.random(shape)
+    reg = 1e-2
+    expected, A = lstsq_reference(kernel, shape, boundary, y, reg)
+    methods = ["auto", "direct", "cg"] + ["fft"] * (boundary == "circular") + ["dct"] * (boundary == "symmetric" and symmetric)
+    for method in methods:
+        result = restore(y, kernel, boundary=boundary, reg=reg, method=method, tol=1e-13, maxiter=2000)
+        np.testing.assert_allclose(result.solution, expected, atol=1e-9, err_msg=method)
+        np.testing.assert_allclose(result.residual, (A @ expected.ravel() - y.ravel()).reshape(shape), atol=1e-9,
+                                   err_msg=method)
