@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.sparse.linalg import aslinearoperator
 
-from ._validation import check_real
+from ._validation import DEFAULT_MAX_BYTES, check_allocation, check_real
 
 __all__ = ["dot_test", "dot_test_tolerance"]
 
@@ -16,7 +16,8 @@ def dot_test_tolerance(dtype) -> float:
     return 1e-4 if np.dtype(dtype) in (np.float32, np.complex64) else 1e-10
 
 
-def dot_test(op, *, rng=None, rtol=None, complex_vectors=None, raise_error=True) -> float:
+def dot_test(op, *, rng=None, rtol=None, complex_vectors=None, raise_error=True,
+             max_bytes=DEFAULT_MAX_BYTES) -> float:
     r"""Check that `op`'s adjoint is exact: :math:`\langle A u, v\rangle = \langle u, A^H v\rangle`.
 
     Parameters
@@ -35,6 +36,10 @@ def dot_test(op, *, rng=None, rtol=None, complex_vectors=None, raise_error=True)
         Use complex ``u`` and ``v``; default: when the operator is complex.
     raise_error : bool, optional
         Raise ``AssertionError`` when the mismatch exceeds `rtol`.
+    max_bytes : float, optional
+        Refuse, before drawing them, random vectors (and their images)
+        whose estimated size exceeds this many bytes (default
+        :data:`convops.DEFAULT_MAX_BYTES`).
 
     Returns
     -------
@@ -48,6 +53,8 @@ def dot_test(op, *, rng=None, rtol=None, complex_vectors=None, raise_error=True)
         ``shape``), a sparse array or a 2-D array, or `rtol` is not a number.
     ValueError
         If `rtol` is negative or not finite.
+    AllocationTooLargeError
+        If the vectors would exceed `max_bytes` (also a ``ValueError``).
     AssertionError
         If the mismatch exceeds `rtol` (with `raise_error`).
 
@@ -73,6 +80,8 @@ def dot_test(op, *, rng=None, rtol=None, complex_vectors=None, raise_error=True)
     dtype = np.dtype(getattr(op, "dtype", None) or np.float64)
     use_complex = dtype.kind == "c" if complex_vectors is None else complex_vectors
     real = np.float32 if dtype in (np.float32, np.complex64) else np.float64
+    check_allocation(2 * (int(m) + int(n)) * np.dtype(real).itemsize * (2 if use_complex else 1),
+                     f"the dot test's vectors for an operator of shape {tuple(shape)}", max_bytes)
 
     def draw(size):
         v = rng.standard_normal(size).astype(real)

@@ -133,18 +133,36 @@ class ConvolutionOperator(LinearOperator):
 
     def _extend(self, x):
         """The extended image the output window reads (``ext_shape``), by
-        the boundary rule's index map (any extension length)."""
+        the boundary rule's index map (any extension length).
+
+        Like ``numpy.pad``: one array, the image copied into place (it always
+        lies inside: every offset is in ``-(m - 1) .. 0``), then the border
+        of each axis in turn gathered from the samples already in place.
+        """
         g = self._plan
+        starts = [-off for off in g.offsets]
+        if tuple(g.ext_shape) == x.shape:
+            return x
+        out = np.empty(g.ext_shape, dtype=x.dtype)
+        image = [slice(s, s + n) for s, n in zip(starts, g.in_shape)]
+        out[tuple(image)] = x
         for axis in range(g.ndim):
-            source = g.extension(axis)
-            n = g.in_shape[axis]
-            if source.size == n and np.array_equal(source, np.arange(n)):
-                continue
-            if source.min() < 0:  # zero extension: read from one appended zero slab
-                slab = np.zeros(x.shape[:axis] + (1,) + x.shape[axis + 1:], dtype=x.dtype)
-                x, source = np.concatenate([x, slab], axis=axis), np.where(source < 0, n, source)
-            x = np.take(x, source, axis=axis)
-        return x
+            source, start, n = g.extension(axis), starts[axis], g.in_shape[axis]
+            # Axes before `axis` are extended already, those after are not yet.
+            region = [slice(None)] * axis + [slice(None)] + image[axis + 1:]
+            for part in (slice(0, start), slice(start + n, source.size)):
+                src = source[part]
+                if not src.size:
+                    continue
+                region[axis] = part
+                if src.min() < 0:  # the zero rule: no sample is read
+                    out[tuple(region)] = 0
+                    continue
+                region[axis] = start + src
+                values = out[tuple(region)]
+                region[axis] = part
+                out[tuple(region)] = values
+        return out
 
     def _fold(self, z):
         """Adjoint of :meth:`_extend`: add every extended sample back onto

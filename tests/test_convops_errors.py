@@ -194,3 +194,16 @@ def test_option_errors_share_one_wording(name, value, pattern):
     args[name] = value
     with pytest.raises((TypeError, ValueError), match=pattern):
         convolution_operator(K, (5, 6), **args)
+
+
+def test_dot_test_refuses_huge_vectors_at_once():
+    from scipy.sparse.linalg import LinearOperator
+
+    from convops import AllocationTooLargeError, dot_test
+
+    huge = LinearOperator((10**11, 10**11), matvec=lambda x: x, rmatvec=lambda y: y, dtype=float)
+    with pytest.raises(AllocationTooLargeError, match=r"dot test's vectors for an operator of shape \(100000000000, 100000000000\)"):
+        dot_test(huge)
+    with pytest.raises(AllocationTooLargeError, match=r"above max_bytes = 0.00 GiB"):
+        dot_test(np.eye(4), max_bytes=100)
+    assert dot_test(np.eye(4), max_bytes=128) < 1e-15
