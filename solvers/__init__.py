@@ -7,10 +7,11 @@ the frequency-domain filters they are checked against, and FIR/IIR inverse
 filters.  Every solver returns a :class:`SolverResult`.
 """
 
-from . import _direct, _fir_iir, _frequency, _inverse_kernel, _iterative, _restore, _result, _separable
+from . import _direct, _fir, _frequency, _iir, _inverse_kernel, _iterative, _restore, _result, _separable
 from ._direct import *  # noqa: F401,F403
-from ._fir_iir import *  # noqa: F401,F403
+from ._fir import *  # noqa: F401,F403
 from ._frequency import *  # noqa: F401,F403
+from ._iir import *  # noqa: F401,F403
 from ._inverse_kernel import *  # noqa: F401,F403
 from ._iterative import *  # noqa: F401,F403
 from ._restore import *  # noqa: F401,F403
@@ -24,6 +25,7 @@ __all__ = [
     *_frequency.__all__,
     *_inverse_kernel.__all__,
     *_restore.__all__,
-    *_fir_iir.__all__,
+    *_iir.__all__,
+    *_fir.__all__,
     *_separable.__all__,
 ]

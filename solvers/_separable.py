@@ -7,15 +7,13 @@ the two 1-D inverses of :func:`solvers.fir_inverse`: ``g = outer(g_c, g_r)``.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
-import scipy.signal as ss
 
 from convops import float_dtype
-from convops._validation import check_kernel, check_real, check_shape
+from convops._validation import check_real
 
-from ._fir_iir import _frequency_error, fir_inverse
+from ._fir import fir_inverse
+from ._kernel_problem import KernelProblem, check_invertible, check_size, frequency_error, parse_delay
 from ._result import HistoryRecorder, SolverResult
 
 __all__ = ["separate", "separable_inverse"]
@@ -24,13 +22,6 @@ __all__ = ["separate", "separable_inverse"]
 #: next power of two >= 4 (m + p) on each axis (16 on one axis, as in
 #: fir_inverse, would be 16 times larger in 2-D).
 FREQUENCY_OVERSAMPLING_2D = 4
-
-
-def _check_kernel_2d(kernel) -> np.ndarray:
-    k = check_kernel(kernel, name="kernel")
-    if k.ndim != 2:
-        raise ValueError(f"kernel must be 2-D, got an array of shape {k.shape}")
-    return k
 
 
 def _default_rtol(k: np.ndarray) -> float:
@@ -88,11 +79,9 @@ def separate(kernel, *, rtol: float | None = None) -> tuple[np.ndarray, np.ndarr
     ...
     ValueError: kernel is not separable: numerical rank 2 (sigma_2/sigma_1 = 0.5 > rtol = 1e-10); a rank-r kernel is a sum of r separable terms
     """
-    k = _check_kernel_2d(kernel)
+    k = check_invertible(kernel, ndim=2)
     rtol = _default_rtol(k) if rtol is None else check_real(rtol, "rtol")
     u, s, vh = np.linalg.svd(k.astype(np.complex128 if np.iscomplexobj(k) else np.float64))
-    if s[0] == 0:
-        raise ValueError(f"kernel is all zeros (shape {k.shape}); it has no inverse")
     rank = int(np.count_nonzero(s > rtol * s[0]))
     if rank > 1:
         raise ValueError(
@@ -106,23 +95,6 @@ def separate(kernel, *, rtol: float | None = None) -> tuple[np.ndarray, np.ndarr
     col[j] = abs(col[j])                        # real and positive, not merely to rounding
     dtype = float_dtype(k)
     return col.astype(dtype), row.astype(dtype)
-
-
-def _check_size(size) -> tuple[int, int]:
-    shape = check_shape(size, name="size")
-    if len(shape) == 1 and isinstance(size, (numbers.Integral, np.integer)):
-        return shape[0], shape[0]
-    if len(shape) != 2:
-        raise ValueError(f"size must be an int or a pair (p, q), got {size!r}")
-    return shape
-
-
-def _per_axis(delay) -> tuple:
-    if isinstance(delay, (tuple, list)):
-        if len(delay) != 2:
-            raise ValueError(f"delay must be one value or a pair (d_rows, d_cols), got {delay!r}")
-        return tuple(delay)
-    return delay, delay
 
 
 def separable_inverse(kernel, size, *, method: str = "ls", delay="centre",
@@ -221,29 +193,28 @@ def separable_inverse(kernel, size, *, method: str = "ls", delay="centre",
     >>> res.solution.shape, bool(res.info["error_norm"] < 1e-2)
     ((8, 8), True)
     """
-    k = _check_kernel_2d(kernel)
-    p, q = _check_size(size)
+    k = check_invertible(kernel, ndim=2)
+    size = check_size(size, 2)
     col, row = separate(k, rtol=rtol)
-    d_rows, d_cols = _per_axis(delay)
-    first = fir_inverse(col, p, delay=d_rows, method=method, **options)
-    second = fir_inverse(row, q, delay=d_cols, method=method, **options)
-    d = (first.info["delay"], second.info["delay"])
-    g = np.outer(first.solution, second.solution)
-    work = np.complex128 if np.iscomplexobj(g) or np.iscomplexobj(k) else np.float64
-    residual = ss.convolve2d(k.astype(work), g.astype(work), mode="full")
-    residual[d] -= 1.0
+    problem = KernelProblem(k.astype(np.complex128 if np.iscomplexobj(k) else np.float64), size)
+    d = parse_delay(delay, problem.full_shape)
+    axes = [fir_inverse(factor, n, delay=d if d == "optimal" else (d_axis,), method=method, **options)
+            for factor, n, d_axis in zip((col, row), size, (0, 0) if d == "optimal" else d)]
+    d = tuple(a.info["delay"] for a in axes)
+    g = np.outer(axes[0].solution, axes[1].solution)
+    residual = problem.residual(g, d)
     error = float(np.linalg.norm(residual))
-    e1, e2 = first.info["error_norm"], second.info["error_norm"]
-    max_err, nfft = _frequency_error(residual, FREQUENCY_OVERSAMPLING_2D)
+    e1, e2 = (a.info["error_norm"] for a in axes)
+    max_err, nfft = frequency_error(residual, FREQUENCY_OVERSAMPLING_2D)
     rec = HistoryRecorder()
     rec.record(objective=0.5 * error**2, residual_norm=error,
-               gradient_norm=np.linalg.norm(ss.correlate2d(residual, k, mode="valid")))
+               gradient_norm=np.linalg.norm(problem.gradient(g, residual)))
     return SolverResult(
-        solution=g.astype(float_dtype(k)), iterations=first.iterations + second.iterations,
-        converged=first.converged and second.converged, history=rec.history(),
+        solution=g.astype(float_dtype(k)), iterations=sum(a.iterations for a in axes),
+        converged=all(a.converged for a in axes), history=rec.history(),
         objective=0.5 * error**2, residual=residual.astype(float_dtype(k)),
         message=f"outer product of two 1-D '{method}' inverses",
-        info={"delay": d, "method": method, "factors": (col, row), "axes": (first, second),
+        info={"delay": d, "method": method, "factors": (col, row), "axes": tuple(axes),
               "error_norms": (e1, e2), "error_norm": error, "error_bound": e1 + e2 + e1 * e2,
               "max_frequency_error": max_err, "nfft": nfft},
     )

@@ -182,10 +182,10 @@ BAD_INPUT = [
     (lambda: separate(np.zeros((2, 3))), ValueError, "all zeros"),
     (lambda: separate([[1.0, np.inf]]), ValueError, "non-finite"),
     (lambda: separate(RANK_ONE, rtol=-1.0), ValueError, "rtol must be a finite number >= 0, got -1.0"),
-    (lambda: separable_inverse(RANK_ONE, (3, 3, 3)), ValueError, r"pair \(p, q\)"),
-    (lambda: separable_inverse(RANK_ONE, (3, 0)), ValueError, "positive"),
+    (lambda: separable_inverse(RANK_ONE, (3, 3, 3)), ValueError, r"size \(3, 3, 3\) has 3 entries"),
+    (lambda: separable_inverse(RANK_ONE, (3, 0)), ValueError, "size entries must be >= 1, got 0"),
     (lambda: separable_inverse(RANK_ONE, 2.5), TypeError, "size"),
-    (lambda: separable_inverse(RANK_ONE, 3, delay=(1, 2, 3)), ValueError, "pair"),
+    (lambda: separable_inverse(RANK_ONE, 3, delay=(1, 2, 3)), ValueError, r"delay \(1, 2, 3\) has 3 entries"),
     (lambda: separable_inverse(RANK_ONE, 3, delay=(0, 9)), ValueError, r"allowed 0\.\.4"),
     (lambda: separable_inverse(RANK_ONE, 3, method="svd"), ValueError, "unknown method"),
 ]

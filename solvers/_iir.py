@@ -1,0 +1,406 @@
+r"""The exact IIR inverse of a 1-D FIR kernel.
+
+A kernel ``h`` of length ``m`` is the polynomial
+
+.. math:: H(z) = \sum_{k=0}^{m-1} h[k] z^{-k}.
+
+Its exact inverse :math:`1/H(z)` is IIR (a recursion never ends) and it is
+stable only if no zero of :math:`H` lies on the unit circle; it is causal
+only if every zero lies inside (a minimum-phase kernel).  :func:`iir_inverse`
+builds the stable two-sided inverse by factoring ``H``; its FIR
+approximations are in :func:`solvers.fir_inverse`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.signal as ss
+from scipy.special import gammaln
+
+from convops import float_dtype
+from convops._validation import as_float_array, check_int, check_real
+
+from ._kernel_problem import check_invertible
+
+__all__ = ["IIRInverse", "iir_inverse"]
+
+#: Default distance to the unit circle, ``| |z| - 1 |``, at or below which a
+#: zero of the kernel counts as lying on the circle (no stable inverse).  A
+#: pole that close has an impulse response decaying over more than 3.6e7
+#: samples before it drops below machine precision.
+DEFAULT_TOL = 1e-6
+
+#: Most samples one run of the recursions may span (their decay lengths
+#: grow without bound as a pole nears the unit circle).
+MAX_RECURSION_SAMPLES = 50_000_000
+
+_EPS = np.finfo(np.float64).eps
+
+
+# -- factorisation -----------------------------------------------------------------
+def _trim(h: np.ndarray) -> tuple[np.ndarray, int]:
+    """The taps from the first to the last non-zero one, and the number of
+    leading zeros (exact trailing zeros change nothing and are dropped)."""
+    nz = np.flatnonzero(h)
+    c = h[nz[0]: nz[-1] + 1].astype(np.complex128 if np.iscomplexobj(h) else np.float64)
+    return c, int(nz[0])
+
+
+def _circle_offender(coefficients: np.ndarray, zeros: np.ndarray, tol: float):
+    """The zero that prevents a stable inverse, or None.
+
+    A zero offends when ``| |z| - 1 | <= tol``, or when ``H`` vanishes to
+    rounding at the point ``u = z / |z|`` of the circle nearest to it:
+    ``|H(u)| <= 4 M eps ||c||_1`` (M the degree; Horner's error bound), i.e.
+    the kernel is within rounding of one with a zero at ``u``.  The second
+    test catches multiple zeros on the circle, whose computed copies scatter
+    by about ``eps**(1/k)`` (k the multiplicity) and so miss a small `tol`.
+    Returns (zero, distance, |H(u)|) of the offender nearest the circle.
+    """
+    if zeros.size == 0:
+        return None
+    dist = np.abs(np.abs(zeros) - 1.0)
+    # The nearest point of the circle, z / |z|; for z = 0 (or a subnormal z,
+    # whose quotient overflows) any point will do.
+    tiny = np.abs(zeros) < np.finfo(float).tiny
+    safe = np.where(tiny, 1.0, zeros)
+    on_circle = safe / np.abs(safe)
+    values = np.abs(np.polyval(coefficients, on_circle))
+    rounding = 4 * zeros.size * _EPS * np.abs(coefficients).sum()
+    bad = np.flatnonzero((dist <= tol) | (values <= rounding))
+    if bad.size == 0:
+        return None
+    k = bad[np.argmin(dist[bad])]
+    return complex(zeros[k]), float(dist[k]), float(values[k])
+
+
+def _sections(poles: np.ndarray, real: bool) -> np.ndarray | None:
+    """All-pole second-order sections ``1 / prod (1 - p z^{-1})``, or None."""
+    if poles.size == 0:
+        return None
+    if real:  # conjugate pairs: real sections, ordered by scipy for safety
+        return ss.zpk2sos([], poles, 1.0)
+    order = poles[np.argsort(np.abs(poles))]
+    if order.size % 2:
+        order = np.append(order, 0.0)
+    pairs = order.reshape(-1, 2)
+    sos = np.zeros((pairs.shape[0], 6), dtype=np.complex128)
+    sos[:, 0] = sos[:, 3] = 1.0
+    sos[:, 4] = -pairs.sum(axis=1)
+    sos[:, 5] = pairs.prod(axis=1)
+    return sos
+
+
+def _tail_length(poles: np.ndarray) -> int:
+    """Smallest n with C(n+k-1, k-1) rho^n <= eps: beyond it the impulse
+    response of ``prod 1/(1 - p z^{-1})`` (k poles, largest radius rho) is
+    below machine precision relative to its first value."""
+    k = poles.size
+    rho = float(np.abs(poles).max()) if k else 0.0
+    if k == 0 or rho * k <= _EPS:
+        return k
+
+    def above(n):
+        return gammaln(n + k) - gammaln(k) - gammaln(n + 1) + n * math.log(rho) > math.log(_EPS)
+
+    hi = 1
+    while above(hi) and hi < 2**62:
+        hi *= 2
+    lo = hi // 2
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if above(mid) else (lo, mid)
+    return hi
+
+
+# -- the exact inverse ----------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class IIRInverse:
+    r"""The stable two-sided inverse of an FIR kernel, in factored form.
+
+    Built by :func:`iir_inverse`.  The kernel factors as
+
+    .. math:: H(z) = c\, z^{-D} \prod_{|z_k| < 1} (1 - z_k z^{-1})
+                     \prod_{|z_k| > 1} (1 - z_k z^{-1})
+
+    with ``c = gain`` (the first non-zero tap) and ``D = delay`` (the number
+    of leading zero taps); its inverse, convergent on the unit circle, is
+
+    .. math:: \frac{1}{H(z)} = \frac{z^{D + N_o}}{c \prod_{|z_k|>1} (-z_k)}
+              \prod_{|z_k| < 1} \frac{1}{1 - z_k z^{-1}}
+              \prod_{|z_k| > 1} \frac{1}{1 - z_k^{-1} z},
+
+    (``N_o`` outer zeros): a causal recursion with poles at the inner zeros,
+    an anti-causal recursion with poles at the reciprocals of the outer
+    zeros, and an advance of ``D + N_o`` samples.
+
+    Attributes
+    ----------
+    kernel : ndarray, shape (m,)
+        The kernel (by the package's dtype rule).
+    gain : complex or float
+        First non-zero tap ``c``.
+    delay : int
+        Leading zero taps ``D`` of the kernel (its pure delay; the inverse
+        advances by it).
+    inner_zeros, outer_zeros : ndarray of complex
+        Zeros inside and outside the unit circle: the causal poles and the
+        (reciprocal) anti-causal poles of the inverse.
+
+    Notes
+    -----
+    The recursions run as second-order sections (``scipy.signal.sosfilt``);
+    real kernels use ``scipy.signal.zpk2sos``, complex ones pair their poles
+    by increasing radius.  The impulse response vanishes for ``n < -D``
+    exactly when the kernel is minimum phase (no outer zeros); otherwise it
+    extends to ``n -> -infinity``.
+    """
+
+    kernel: np.ndarray
+    gain: complex
+    delay: int
+    inner_zeros: np.ndarray
+    outer_zeros: np.ndarray
+    _causal: Any = field(init=False, repr=False)
+    _anticausal: Any = field(init=False, repr=False)
+    _scale: Any = field(init=False, repr=False)
+    _tail: int = field(init=False, repr=False)
+
+    def __post_init__(self):
+        real = not np.iscomplexobj(self.kernel)
+        for name in ("kernel", "inner_zeros", "outer_zeros"):
+            arr = np.array(getattr(self, name))
+            arr.setflags(write=False)
+            object.__setattr__(self, name, arr)
+        # np.poly returns real coefficients for conjugate pairs: its last one
+        # is prod(-z_k) over the outer zeros.
+        scale = 1.0 / (self.gain * np.atleast_1d(np.poly(self.outer_zeros))[-1])
+        object.__setattr__(self, "_scale", scale)
+        object.__setattr__(self, "_causal", _sections(self.inner_zeros, real))
+        object.__setattr__(self, "_anticausal", _sections(1.0 / self.outer_zeros, real))
+        object.__setattr__(self, "_tail", _tail_length(self.inner_zeros))
+
+    @property
+    def advance(self) -> int:
+        """``D + N_o``: how far the inverse's recursions are shifted left."""
+        return self.delay + self.outer_zeros.size
+
+    @property
+    def phase(self) -> str:
+        """``'minimum'`` (causal inverse), ``'maximum'`` (anti-causal) or ``'mixed'``."""
+        if self.outer_zeros.size == 0:
+            return "minimum"
+        return "maximum" if self.inner_zeros.size == 0 else "mixed"
+
+    def impulse_response(self, start: int, stop: int) -> np.ndarray:
+        """The inverse's impulse response ``g[n]`` for ``n = start, ..., stop - 1``.
+
+        Parameters
+        ----------
+        start, stop : int
+            Index range, like ``range(start, stop)``; negative indices are
+            the anti-causal part (``g[-1]`` multiplies ``x[n + 1]``).
+
+        Returns
+        -------
+        ndarray, shape (stop - start,)
+            ``g[start:stop]``, exact to rounding (the recursions are run far
+            enough that the neglected tails are below machine precision);
+            dtype by the package's rule for the kernel.
+
+        Examples
+        --------
+        >>> from solvers import iir_inverse
+        >>> iir_inverse([1.0, -0.5]).impulse_response(-1, 4)
+        array([0.   , 1.   , 0.5  , 0.25 , 0.125])
+        """
+        start = check_int(start, "start")
+        stop = check_int(stop, "stop")
+        if stop <= start:
+            raise ValueError(f"stop must exceed start, got start={start}, stop={stop}")
+        first, count = start + self.advance, stop - start      # recursion indices j = n + advance
+        k_in, k_out = self.inner_zeros.size, self.outer_zeros.size
+        if first >= 1 and k_in:               # causal side: w obeys A_in(z) w = 0 for j >= 1
+            past = self._convolve(np.ones(1), 1 - k_in - self.advance, k_in)[::-1]
+            out = _free_response(np.poly(self.inner_zeros), past, first, count)
+        elif first + count <= 0 and k_out:    # anti-causal side, in reversed time
+            past = self._convolve(np.ones(1), -self.advance, k_out)
+            out = _free_response(np.poly(1.0 / self.outer_zeros), past, 1 - first - count, count)[::-1]
+        elif first >= 1 or first + count <= 0:                # beyond a one-sided response
+            out = np.zeros(count)
+        else:
+            out = self._convolve(np.ones(1), start, count)
+        return out.astype(float_dtype(self.kernel), copy=False)
+
+    def apply(self, x) -> np.ndarray:
+        """Filter a 1-D signal with the inverse: ``y = g * x`` on ``x``'s indices.
+
+        Parameters
+        ----------
+        x : array_like, shape (N,)
+            Signal, taken as zero outside ``0 .. N-1``.
+
+        Returns
+        -------
+        ndarray, shape (N,)
+            ``y[n] = sum_k g[k] x[n - k]`` for ``n = 0 .. N-1``, dtype
+            ``convops.float_dtype(h, x)``.
+
+        Notes
+        -----
+        The causal recursion runs forward from rest, then the anti-causal
+        one runs backward (on the time-reversed signal) from rest at a point
+        beyond the end where the causal output has decayed below machine
+        precision, so `y` is the exact two-sided convolution of the
+        zero-extended `x` (cost ``O(N)`` plus that decay length).  End
+        effects are those of the zero extension: when ``x = h * s`` in full
+        (``numpy.convolve``), ``y`` returns ``s`` (followed by zeros) exactly;
+        when `x` is only a window of ``h * s``, the samples near its ends
+        miss the parts of ``h * s`` outside the window and are wrong over
+        the decay lengths of the two recursions.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from solvers import iir_inverse
+        >>> h = np.array([1.0, -2.5, 1.0])          # zeros at 0.5 and 2: mixed phase
+        >>> s = np.array([1.0, 2.0, 3.0])
+        >>> np.round(iir_inverse(h).apply(np.convolve(h, s)), 12) + 0.0
+        array([1., 2., 3., 0., 0.])
+        """
+        x = as_float_array(x, "x")
+        if x.ndim != 1:
+            raise ValueError(f"x must be 1-D, got an array of shape {x.shape}")
+        out = self._convolve(x, 0, x.size)
+        return out.astype(float_dtype(self.kernel, x), copy=False)
+
+    def _convolve(self, x: np.ndarray, first: int, count: int) -> np.ndarray:
+        """``(g * x)[n]`` for ``n = first .. first + count - 1`` (x zero outside)."""
+        shift = self.advance
+        lo = min(first + shift, 0)            # recursion indices: w[j] = g-output[j - shift]
+        hi = first + shift + count
+        end = hi if self._anticausal is None else max(hi + self._tail, x.size)
+        if end - lo - x.size > MAX_RECURSION_SAMPLES:
+            raise ValueError(
+                f"the recursions would run over {end - lo:,} samples (indices {lo - shift}..{end - shift - 1}; "
+                f"the causal poles, largest radius {np.abs(self.inner_zeros).max(initial=0):.12g}, decay over "
+                f"{self._tail:,}), above the limit of {MAX_RECURSION_SAMPLES:,} beyond the signal's length"
+            )
+        complex_ = np.iscomplexobj(self.kernel) or np.iscomplexobj(x)
+        buf = np.zeros(end - lo, dtype=np.complex128 if complex_ else np.float64)
+        n_copy = max(0, min(x.size, end))
+        buf[-lo: -lo + n_copy] = x[:n_copy]
+        if self._causal is not None:
+            buf = ss.sosfilt(self._causal, buf)
+        if self._anticausal is not None:
+            buf = ss.sosfilt(self._anticausal, buf[::-1])[::-1]
+        return self._scale * buf[first + shift - lo: hi - lo]
+
+
+def _free_response(poly: np.ndarray, past: np.ndarray, first: int, count: int) -> np.ndarray:
+    """``y[first .. first + count - 1]`` of ``sum_k poly[k] y[j - k] = 0`` (j >= 1), given
+    ``past = (y[0], y[-1], ..., y[1 - K])``: the companion matrix raised to
+    ``first - 1`` by repeated squaring (``O(K^3 log first)``), then the recursion."""
+    companion = np.eye(poly.size - 1, k=-1, dtype=np.result_type(poly, past))
+    companion[0] = -poly[1:] / poly[0]
+    state = np.linalg.matrix_power(companion, first - 1) @ past      # y[first - 1], ..., y[first - K]
+    return ss.lfilter([1.0], poly, np.zeros(count, dtype=state.dtype), zi=ss.lfiltic([1.0], poly, state))[0]
+
+
+def _format_zero(z: complex) -> str:
+    return f"{z.real:.6g}" if z.imag == 0 else f"{z:.6g}"
+
+
+def iir_inverse(h, *, tol: float = DEFAULT_TOL) -> IIRInverse:
+    r"""The exact, stable (two-sided) IIR inverse ``1/H(z)`` of an FIR kernel.
+
+    Parameters
+    ----------
+    h : array_like, shape (m,)
+        FIR kernel ``h[0] + h[1] z^-1 + ...``; real or complex, finite, not
+        all zero.  Exact leading zeros are a pure delay (the inverse
+        advances by it); exact trailing zeros are ignored.
+    tol : float, optional
+        A zero with ``| |z| - 1 | <= tol`` counts as lying on the unit circle
+        (so does one where ``H`` vanishes to rounding, see Notes).  Default
+        ``1e-6`` (``DEFAULT_TOL``); the test is absolute because the zeros
+        do not depend on the scale of `h`.
+
+    Returns
+    -------
+    IIRInverse
+        The factorisation (gain, delay, inner and outer zeros) with
+        ``impulse_response(start, stop)`` and ``apply(x)``.
+
+    Raises
+    ------
+    ValueError
+        If `h` is empty, all zero, not 1-D or not finite, if `tol` is
+        negative, or if a zero lies on (within `tol` of) the unit circle: then
+        ``1/H`` has a pole there and no stable inverse exists; the message
+        gives the zero, its distance to the circle and ``|H|`` there.
+    TypeError
+        Non-numeric `h`.
+
+    Notes
+    -----
+    The zeros are the roots of the trimmed coefficients (``numpy.roots``).
+    Zeros strictly inside the circle become causal poles; zeros outside
+    become anti-causal poles, run by recursion on the time-reversed signal,
+    so a mixed-phase kernel has a stable inverse that is two-sided:
+
+    .. math:: g[n] = \frac{1}{2\pi} \int_{-\pi}^{\pi}
+              \frac{e^{i\omega n}}{H(e^{i\omega})} \, d\omega .
+
+    A zero ``z`` is refused when ``| |z| - 1 | <= tol`` or when ``H``
+    vanishes to rounding at the nearest point ``u = z/|z|`` of the circle,
+    ``|H(u)| <= 4 M eps sum|h|`` (Horner's error bound, ``M`` the degree):
+    the kernel is then within rounding of one with a zero on the circle.
+    The second test is needed because a k-fold zero is computed by
+    ``numpy.roots`` only to about ``eps**(1/k)`` (7e-6 for a triple zero,
+    2e-4 for a fourfold one, 0.07 for an elevenfold one), far above `tol`,
+    while ``H`` near it is of the size of rounding.  So the binomial kernels
+    ``[1, 3, 3, 1]``, ``[1, 4, 6, 4, 1]``, ... (multiple zero at -1) are
+    refused, and so is a cluster such as ``(1 - 0.9999 z^-1)^4`` whose
+    ``|H|`` on the circle (1e-16) is at rounding level.
+
+    References
+    ----------
+    .. [1] A. V. Oppenheim and R. W. Schafer, *Discrete-Time Signal
+       Processing*, 3rd ed., Pearson, 2010, sec. 5.6 (minimum-phase and
+       all-pass decomposition, inverse systems) and 3.3 (regions of
+       convergence of two-sided sequences).
+
+    Examples
+    --------
+    >>> from solvers import iir_inverse
+    >>> inv = iir_inverse([1.0, -0.5])             # zero at 0.5: minimum phase
+    >>> inv.phase, inv.impulse_response(0, 4)
+    ('minimum', array([1.   , 0.5  , 0.25 , 0.125]))
+    >>> iir_inverse([-0.5, 1.0]).impulse_response(-3, 1)   # zero at 2: anti-causal
+    array([0.25, 0.5 , 1.  , 0.  ])
+    >>> iir_inverse([1.0, 1.0])
+    Traceback (most recent call last):
+    ...
+    ValueError: no stable inverse: h has a zero at z = -1 at distance 0 from the unit circle (tol = 1e-06; |H| = 0 at the nearest point of the circle), so 1/H(z) has a pole on the circle
+    """
+    h = check_invertible(h, ndim=1, name="h")
+    tol = check_real(tol, "tol", low=0.0)
+    c, delay = _trim(h)
+    zeros = np.roots(c).astype(np.complex128)
+    offender = _circle_offender(c, zeros, tol)
+    if offender is not None:
+        z, dist, value = offender
+        raise ValueError(
+            f"no stable inverse: h has a zero at z = {_format_zero(z)} at distance {dist:.3g} "
+            f"from the unit circle (tol = {tol:g}; |H| = {value:.3g} at the nearest point of "
+            f"the circle), so 1/H(z) has a pole on the circle"
+        )
+    inside = np.abs(zeros) < 1.0
+    return IIRInverse(kernel=h, gain=c[0], delay=delay,
+                      inner_zeros=zeros[inside], outer_zeros=zeros[~inside])
+

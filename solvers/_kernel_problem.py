@@ -1,0 +1,246 @@
+r"""The inverse-kernel problem shared by every inverse-kernel solver.
+
+Kernel ``f`` of shape ``m``, inverse ``g`` of shape ``p`` (per axis), ``A``
+the ``full`` (zero-boundary) convolution matrix of ``f`` acting on ``g``,
+the full grid of shape ``m + p - 1``, the target :math:`\delta_d` at a delay
+``d`` on it, and the objective
+
+.. math:: \tfrac12 \|A g - \delta_d\|^2 + \tfrac12 \lambda \|g\|^2 .
+
+One home for the delay spellings, the target, residual and objective, the
+error of every delay (the optimum-lag errors), the choice of the best delay
+and the cost limits of those computations.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.fft as sfft
+import scipy.linalg as sla
+import scipy.signal as ss
+
+from convops import convolution_matrix
+from convops._validation import check_kernel, ints_per_axis
+
+__all__ = ["DELAY_KEYWORDS", "KernelProblem", "best_delay", "check_invertible", "check_size", "frequency_error",
+           "parse_delay"]
+
+#: Words accepted for a delay besides indices: the centre of the full grid
+#: (two spellings) and the delay of least error.
+DELAY_KEYWORDS = ("center", "centre", "optimal")
+
+#: Largest dense ``[A; sqrt(reg) I]`` factorised for the errors of every delay.
+DENSE_QR_MAX_ENTRIES = 25_000_000
+#: Largest ``(m + p - 1) p`` (1-D delay scan) or ``p**2`` (Levinson solve).
+TOEPLITZ_MAX_WORK = 2_000_000_000
+
+
+def check_invertible(kernel, *, ndim: int | None = None, name: str = "kernel") -> np.ndarray:
+    """A finite, non-zero kernel (of `ndim` dimensions when given), by the dtype rule."""
+    f = check_kernel(kernel, name=name)
+    if ndim is not None and f.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got an array of shape {f.shape}")
+    if not np.any(f):
+        raise ValueError(f"{name} is all zeros (shape {f.shape}); it has no inverse")
+    return f
+
+
+def check_size(size, ndim: int) -> tuple[int, ...]:
+    """One support length >= 1 per axis (an int is used on every axis)."""
+    size = ints_per_axis(size, ndim, "size")
+    for s in size:
+        if s < 1:
+            raise ValueError(f"size entries must be >= 1, got {s!r} in {size!r}")
+    return size
+
+
+def parse_delay(delay, full_shape: tuple[int, ...]):
+    """'center' (alias 'centre'), 'optimal', an int for every axis or one int
+    per axis, inside the full grid; returns a tuple of ints or 'optimal'."""
+    if isinstance(delay, str):
+        if delay not in DELAY_KEYWORDS:
+            raise ValueError(f"unknown delay {delay!r}; allowed: 'center' (alias 'centre'), 'optimal', "
+                             f"an int for every axis or one int per axis")
+        return "optimal" if delay == "optimal" else tuple((n - 1) // 2 for n in full_shape)
+    delay = ints_per_axis(delay, len(full_shape), "delay")
+    for axis, (d, n) in enumerate(zip(delay, full_shape)):
+        if not 0 <= d < n:
+            raise ValueError(f"delay {d} on axis {axis} is outside the full grid of shape {full_shape}: "
+                             f"allowed 0..{n - 1}")
+    return delay
+
+
+def best_delay(errors: np.ndarray, *, rtol: float = 1e-9) -> tuple[int, ...]:
+    """The delay of smallest error; among ties (within `rtol` of the
+    smallest, e.g. every delay of a kernel with a zero on the unit circle),
+    the one nearest the centre of the grid, so that the choice does not hang
+    on rounding."""
+    errors = np.asarray(errors)
+    ties = np.argwhere(errors <= errors.min() * (1 + rtol) + np.finfo(float).tiny)
+    centre = (np.array(errors.shape) - 1) / 2
+    nearest = np.argmin(np.abs(ties - centre).sum(axis=1))
+    return tuple(int(i) for i in ties[nearest])
+
+
+def frequency_error(residual: np.ndarray, oversampling: int) -> tuple[float, tuple[int, ...]]:
+    """``max |DTFT(residual)|`` on a grid of the next power of two >=
+    ``oversampling * (n + 1)`` points per axis of length ``n``."""
+    shape = tuple(1 << math.ceil(math.log2(oversampling * (n + 1))) for n in residual.shape)
+    return float(np.abs(sfft.fftn(residual, shape)).max()), shape
+
+
+def _refuse(work: int, limit: int, what: str):
+    if work > limit:
+        raise ValueError(f"{what} costs {work:,} operations, above the limit of {limit:,}; use a smaller size"
+                         f"{' or give the delay explicitly' if 'optimal' in what else ''}")
+
+
+class KernelProblem:
+    """One inverse-kernel problem: kernel ``f``, support `size`, Tikhonov `reg`."""
+
+    def __init__(self, kernel: np.ndarray, size: tuple[int, ...], reg: float = 0.0):
+        self.f = kernel
+        self.size = tuple(size)
+        self.reg = reg
+        self.full_shape = tuple(m + p - 1 for m, p in zip(kernel.shape, self.size))
+        self.dtype = kernel.dtype
+
+    def target(self, delay) -> np.ndarray:
+        delta = np.zeros(self.full_shape, dtype=self.dtype)
+        delta[delay] = 1
+        return delta
+
+    def rhs(self, delay) -> np.ndarray:
+        """A^H delta_d: the conjugate kernel, reversed, placed by the delay."""
+        return ss.correlate(self.target(delay), self.f, mode="valid")
+
+    def residual(self, g, delay) -> np.ndarray:
+        r = ss.convolve(self.f, g, mode="full")
+        r[delay] -= 1
+        return r
+
+    def gradient(self, g, residual) -> np.ndarray:
+        """A^H r + reg g: the correlation of the residual with the kernel ('valid')."""
+        return ss.correlate(residual, self.f, mode="valid") + self.reg * g
+
+    def objective(self, g, residual) -> float:
+        return 0.5 * float(np.vdot(residual, residual).real) + 0.5 * self.reg * float(np.vdot(g, g).real)
+
+    def matrix(self):
+        return convolution_matrix(self.f, self.size, boundary="zero", output="full")
+
+    def resolve(self, delay):
+        """``(delay tuple, errors of every delay or None)`` for a user's delay."""
+        delay = parse_delay(delay, self.full_shape)
+        if delay != "optimal":
+            return delay, None
+        errors = self.delay_errors()
+        return best_delay(errors), errors
+
+    # -- 1-D: Toeplitz normal equations T g = A^H delta_d, T = A^H A + reg I ----------
+    def _toeplitz(self) -> np.ndarray:
+        """Autocorrelation t[k] = sum_j conj(f[j]) f[j + k], k = 0..p (lag 0 without reg)."""
+        f = self.f
+        lags = np.correlate(f, f, "full")[f.size - 1:]
+        t = np.zeros(self.size[0] + 1, dtype=lags.dtype)
+        t[: min(t.size, lags.size)] = lags[: t.size]
+        return t
+
+    def levinson(self, delay) -> np.ndarray:
+        """The 1-D solution for `delay` by Levinson on the Toeplitz normal equations."""
+        (p,) = self.size
+        _refuse(p * p, TOEPLITZ_MAX_WORK, f"a Levinson solve of length {p}")
+        column = self._toeplitz()[:p]
+        column[0] = column[0].real + self.reg
+        return sla.solve_toeplitz(column, self.rhs(delay))
+
+    def delay_errors(self) -> np.ndarray:
+        r"""Error :math:`\|f * g_d - \delta_d\|_2` of the solution of every delay.
+
+        1-D: the Toeplitz scan of :meth:`_scan`, checked at the best and the
+        last delay by a direct solve; when the check fails (ill-conditioned
+        ``T``) or in N-D, one dense QR factorisation serves every delay.
+        """
+        if self.f.ndim == 1:
+            errors = self._scan()
+            checks = {best_delay(errors)[0], errors.size - 1}
+            if all(abs(norm2(self.residual(self.levinson((d,)), (d,))) - errors[d] ** 2) <= 1e-9 for d in checks):
+                return errors
+        return self._dense_errors()
+
+    def _scan(self) -> np.ndarray:
+        r"""1-D errors of every delay in ``O((m + p) p)`` time and ``O(m + p)`` memory.
+
+        With ``a_d = A^H e_d`` and ``g_d = T^{-1} a_d``: ``a_{d+1} = Z a_d +
+        conj(f[d+1]) e_0`` (``Z`` the down-shift) and ``T Z - Z T = e_0 r^T -
+        s e_{p-1}^T`` (``r_j = t[-j-1]``, ``s_i = t[i-p]``, ``s_0 = 0``), so
+
+        .. math:: g_{d+1} = Z g_d + (\overline{f_{d+1}} - r^T g_d)\, x + g_d[p-1]\, z
+
+        with ``x = T^{-1} e_0`` and ``z = T^{-1} s`` (two Levinson solves);
+        ``g_0 = conj(f[0]) x``.  The error follows from
+        ``||A g_d - e_d||^2 = 1 - Re(a_d^H g_d) - reg ||g_d||^2``.  Rounding
+        errors propagate by ``T^{-1} Z T`` (nilpotent), at most ``cond(T)``.
+        """
+        f, (p,), reg = self.f, self.size, self.reg
+        n = self.full_shape[0]
+        _refuse(n * p, TOEPLITZ_MAX_WORK, f"delay='optimal' on {n} delays of a length-{p} inverse")
+        t = self._toeplitz()
+        column = t[:p].copy()
+        column[0] = column[0].real + reg
+        rhs = np.zeros((p, 2), dtype=np.result_type(column, float))
+        rhs[0, 0] = 1.0
+        rhs[1:, 1] = np.conj(t[p - np.arange(1, p)])
+        x, z = sla.solve_toeplitz(column, rhs).T
+        r = np.zeros(p, dtype=x.dtype)
+        r[: p - 1] = np.conj(t[1:p])
+        fc = np.conj(np.concatenate([f, np.zeros(max(n - f.size, 0) + 1, dtype=f.dtype)]))
+        buffer = np.zeros(n + p, dtype=x.dtype)   # g_d is buffer[n - d: n - d + p]
+        buffer[n:] = fc[0] * x
+        squared = np.empty(n)
+        for d in range(n):
+            g = buffer[n - d: n - d + p]
+            lo = max(0, d - f.size + 1)
+            fit = np.dot(g[lo: d + 1], np.conj(fc[d - lo::-1][: min(d, p - 1) + 1 - lo]))
+            squared[d] = 1.0 - fit.real - (reg * np.vdot(g, g).real if reg else 0.0)
+            if d + 1 < n:
+                alpha, beta = fc[d + 1] - np.dot(r, g), g[p - 1]
+                g = buffer[n - d - 1: n - d - 1 + p]
+                g += alpha * x
+                g += beta * z
+        return np.sqrt(np.clip(squared, 0.0, None))
+
+    def _dense_errors(self) -> np.ndarray:
+        r"""The errors of every delay from one QR factorisation.
+
+        With the thin QR factorisation :math:`[A; \sqrt\lambda I] = QR` and
+        :math:`Q_A` the first rows of :math:`Q`, :math:`A g_d = Q_A q_d` with
+        :math:`q_d = Q_A^H e_d`, and
+
+        .. math:: \|A g_d - e_d\|^2 = 1 - 2\|q_d\|^2 + q_d^H (Q_A^H Q_A) q_d
+
+        (:math:`1 - \|q_d\|^2` when :math:`\lambda = 0`).
+        """
+        rows, unknowns = math.prod(self.full_shape), math.prod(self.size)
+        if (rows + unknowns) * unknowns > DENSE_QR_MAX_ENTRIES:
+            raise ValueError(
+                f"delay='optimal' factorises a dense {rows + unknowns}x{unknowns} matrix, above the limit of "
+                f"{DENSE_QR_MAX_ENTRIES:,} entries; give the delay explicitly or use a smaller size"
+            )
+        A = self.matrix().toarray()
+        if self.reg:
+            A = np.vstack([A, math.sqrt(self.reg) * np.eye(unknowns, dtype=A.dtype)])
+        q = np.linalg.qr(A)[0][:rows]
+        leverage = np.einsum("ij,ij->i", q.conj(), q).real
+        if self.reg:
+            squared = 1.0 - 2.0 * leverage + np.einsum("ij,ij->i", (q @ (q.conj().T @ q)).conj(), q).real
+        else:
+            squared = 1.0 - leverage
+        return np.sqrt(np.clip(squared, 0.0, None)).reshape(self.full_shape)
+
+
+def norm2(a) -> float:
+    """Squared 2-norm of all entries."""
+    return float(np.vdot(a, a).real)
