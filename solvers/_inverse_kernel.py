@@ -18,10 +18,12 @@ import scipy.fft as sfft
 import scipy.signal as ss
 
 from convops import convolution_matrix, convolution_operator
-from convops._validation import check_kernel, check_real, ints_per_axis
+from convops._validation import check_kernel, check_real
 
 from ._direct import least_squares
 from ._iterative import gradient_descent, nesterov
+from ._kernel_problem import KernelProblem as _Problem
+from ._kernel_problem import check_invertible, check_size
 from ._linalg import inner, norm
 from ._result import HistoryRecorder, SolverResult
 
@@ -30,9 +32,8 @@ __all__ = ["inverse_kernel", "full_convolution_norm_bound", "INVERSE_KERNEL_METH
 #: Methods of :func:`inverse_kernel`.
 INVERSE_KERNEL_METHODS = ("auto", "direct", "gd", "nesterov", "cg")
 
-# 'auto' and 'optimal' use dense factorisations up to these sizes.
+# 'auto' solves directly up to this many unknowns.
 _DIRECT_MAX_UNKNOWNS = 4096
-_DENSE_QR_MAX_ENTRIES = 25_000_000
 
 
 def full_convolution_norm_bound(kernel, *, grid=None) -> float:
@@ -76,104 +77,6 @@ def full_convolution_norm_bound(kernel, *, grid=None) -> float:
         offsets = np.abs(np.arange(m) - (m - 1) / 2).reshape([-1 if a == axis else 1 for a in range(f.ndim)])
         slack += math.pi / k * float((offsets * np.abs(f)).sum())
     return min(peak + slack, float(np.abs(f).sum()))
-
-
-def _check_size(size, ndim: int) -> tuple[int, ...]:
-    size = ints_per_axis(size, ndim, "size")
-    for s in size:
-        if s < 1:
-            raise ValueError(f"size entries must be >= 1, got {s!r} in {size!r}")
-    return size
-
-
-def _check_delay(delay, full_shape: tuple[int, ...]):
-    """'center' ('centre'), 'optimal', or one index per axis (an int for all)
-    inside the full grid."""
-    if isinstance(delay, str):
-        if delay in ("center", "centre"):
-            return tuple((n - 1) // 2 for n in full_shape)
-        if delay == "optimal":
-            return "optimal"
-        raise ValueError(f"unknown delay {delay!r}; allowed: 'center', 'optimal' or one index per axis")
-    delay = ints_per_axis(delay, len(full_shape), "delay")
-    for axis, (d, n) in enumerate(zip(delay, full_shape)):
-        if not 0 <= d < n:
-            raise ValueError(f"delay {d} on axis {axis} is outside the full grid; allowed 0 <= delay <= {n - 1}")
-    return tuple(int(d) for d in delay)
-
-
-class _Problem:
-    """One inverse-kernel problem: kernel, support, delay, regularisation."""
-
-    def __init__(self, kernel, size, reg):
-        self.f = kernel
-        self.size = size
-        self.reg = reg
-        self.full_shape = tuple(m + p - 1 for m, p in zip(kernel.shape, size))
-        self.dtype = kernel.dtype
-
-    def target(self, delay) -> np.ndarray:
-        delta = np.zeros(self.full_shape, dtype=self.dtype)
-        delta[delay] = 1
-        return delta
-
-    def rhs(self, delay) -> np.ndarray:
-        """A^H delta_d: the conjugate kernel, reversed, placed by the delay."""
-        return ss.correlate(self.target(delay), self.f, mode="valid")
-
-    def residual(self, g, delay) -> np.ndarray:
-        r = ss.convolve(self.f, g, mode="full")
-        r[delay] -= 1
-        return r
-
-    def objective(self, g, residual) -> float:
-        return 0.5 * norm(residual) ** 2 + 0.5 * self.reg * norm(g) ** 2
-
-    def matrix(self):
-        return convolution_matrix(self.f, self.size, boundary="zero", output="full")
-
-
-def _delay_errors(problem: _Problem) -> np.ndarray:
-    r"""Error :math:`\|f * g_d - \delta_d\|_2` of the solution for every delay.
-
-    With the thin QR factorisation :math:`[A; \sqrt\lambda I] = QR` and
-    :math:`Q_A` the first rows of :math:`Q`, the solution for delay ``d`` is
-    :math:`g_d = R^{-1} Q_A^H e_d`, so :math:`A g_d = Q_A q_d` with
-    :math:`q_d = Q_A^H e_d` and
-
-    .. math:: \|A g_d - e_d\|^2 = 1 - 2\|q_d\|^2 + q_d^H (Q_A^H Q_A) q_d
-
-    (:math:`1 - \|q_d\|^2` when :math:`\lambda = 0`): one factorisation
-    serves every delay.
-    """
-    rows, unknowns = math.prod(problem.full_shape), math.prod(problem.size)
-    if (rows + unknowns) * unknowns > _DENSE_QR_MAX_ENTRIES:
-        raise ValueError(
-            f"delay='optimal' factorises a dense {rows + unknowns}x{unknowns} matrix, above the limit of "
-            f"{_DENSE_QR_MAX_ENTRIES:,} entries; give the delay explicitly or use a smaller size"
-        )
-    A = problem.matrix().toarray()
-    if problem.reg:
-        A = np.vstack([A, math.sqrt(problem.reg) * np.eye(unknowns, dtype=A.dtype)])
-    q = np.linalg.qr(A)[0][:rows]
-    leverage = np.einsum("ij,ij->i", q.conj(), q).real
-    if problem.reg:
-        squared = 1.0 - 2.0 * leverage + np.einsum("ij,ij->i", (q @ (q.conj().T @ q)).conj(), q).real
-    else:
-        squared = 1.0 - leverage
-    return np.sqrt(np.clip(squared, 0.0, None)).reshape(problem.full_shape)
-
-
-def best_delay(errors: np.ndarray, *, rtol: float = 1e-9) -> tuple[int, ...]:
-    """The delay of smallest error; among ties (within `rtol` of the
-    smallest, e.g. every delay of a kernel with a zero on the unit circle),
-    the one nearest the centre of the grid, so that the choice does not hang
-    on rounding."""
-    errors = np.asarray(errors)
-    ties = np.argwhere(errors <= errors.min() * (1 + rtol) + np.finfo(float).tiny)
-    centre = (np.array(errors.shape) - 1) / 2
-    nearest = np.argmin(np.abs(ties - centre).sum(axis=1))
-    return tuple(int(i) for i in ties[nearest])
 
 
 class _NormalEquations:
@@ -385,23 +288,19 @@ def inverse_kernel(kernel, size, *, method="auto", delay="center", reg=0.0, tol=
     >>> result.info["error_norm"] < 1e-3
     True
     """
-    f = check_kernel(kernel)
-    if not np.any(f):
-        raise ValueError("kernel is all zeros: it has no inverse")
-    size = _check_size(size, f.ndim)
+    f = check_invertible(kernel)
+    size = check_size(size, f.ndim)
     reg = check_real(reg, "reg")
     if method not in INVERSE_KERNEL_METHODS:
         raise ValueError(f"unknown method {method!r}; allowed: {', '.join(map(repr, INVERSE_KERNEL_METHODS))}")
     problem = _Problem(f, size, reg)
-    delay = _check_delay(delay, problem.full_shape)
+    delay, errors = problem.resolve(delay)
     if tol is None:
         tol = 1e-10 if np.finfo(f.dtype).bits == 64 else 1e-5
     if method == "auto":
         method = "direct" if math.prod(size) <= _DIRECT_MAX_UNKNOWNS else "cg"
     info = {"method": method}
-    if delay == "optimal":
-        errors = _delay_errors(problem)
-        delay = best_delay(errors)
+    if errors is not None:
         info["errors_by_delay"] = errors
     info["delay"] = delay
 
