@@ -179,9 +179,10 @@ def fir_inverse(h, length, *, delay=0, method="ls", reg=None, tol=None, mu=None,
         Kernel, real or complex, finite, not all zero.
     length : int
         Number of taps ``p >= 1`` of the inverse.
-    delay : int or {'optimal', 'centre', 'center'}, optional
-        Index ``d`` of the target spike on the full grid, ``0 <= d <= m + p - 2``.
-        ``'centre'`` is ``(m + p - 2) // 2`` (the default of
+    delay : int, (int,) or {'center', 'centre', 'optimal'}, optional
+        Index ``d`` of the target spike on the full grid, ``0 <= d <= m + p - 2``
+        (the spellings of :func:`solvers.inverse_kernel`).
+        ``'center'`` (alias ``'centre'``) is ``(m + p - 2) // 2`` (the default of
         :func:`solvers.inverse_kernel`); ``'optimal'`` is the delay with the
         smallest least-squares error (see Notes; ties go to the delay
         nearest the centre).  Default 0: a causal
@@ -209,6 +210,8 @@ def fir_inverse(h, length, *, delay=0, method="ls", reg=None, tol=None, mu=None,
         ``'lms'`` only: the run counts as converged when its error is at
         most ``(1 + rtol)`` times the least-squares error (+ ``sqrt(eps)``);
         default 0.1.
+    progress : bool, optional
+        ``'lms'`` only: show a progress bar over the training samples.
 
     Returns
     -------
@@ -232,7 +235,9 @@ def fir_inverse(h, length, *, delay=0, method="ls", reg=None, tol=None, mu=None,
     ------
     ValueError
         Empty, all-zero, non-1-D or non-finite `h`; ``length < 1``; a delay
-        outside ``0..m+p-2`` or an unknown word; an unknown method; an option
+        outside ``0..m+p-2`` or an unknown word; a solve or delay scan above
+        its cost limit (``length**2`` or ``(m + length - 1) length`` above
+        2e9), ``n_samples`` above 1e7; an unknown method; an option
         given to a method that does not take it or out of range; for
         ``'truncated'`` a zero of `h` on the unit circle; for
         ``'frequency'`` a zero of ``H`` on the ``p``-point DFT grid.
@@ -285,10 +290,11 @@ def fir_inverse(h, length, *, delay=0, method="ls", reg=None, tol=None, mu=None,
     times the ``'ls'`` error plus ``sqrt(eps)``.
 
     ``delay='optimal'`` is the optimum-lag spiking filter of Wiener-Levinson
-    deconvolution: the LS inverses of all ``m + p - 1`` delays come from one
-    QR factorisation of ``[A; sqrt(lambda) I]`` (column ``d`` of the
-    regularised pseudo-inverse is the inverse for delay ``d``, cost
-    ``O((m + p) p^2)``), and the delay of the smallest error is taken.  For
+    deconvolution: the errors of all ``m + p - 1`` delays come from a
+    recursion on the Toeplitz normal equations in ``O((m + p) p)`` time
+    and ``O(m + p)`` memory (checked by direct solves; a dense QR
+    factorisation when the check fails), and the delay of the smallest
+    error is taken.  For
     the other methods it is the same LS-optimal delay (computed with
     ``lambda = 0``), not an optimum of their own error.
 

@@ -219,9 +219,11 @@ def inverse_kernel(kernel, size, *, method="auto", delay="center", reg=0.0, tol=
     delay : 'center', 'optimal', int or tuple of int, optional
         Position ``d`` of the impulse on the full grid (shape ``m + p - 1``;
         an int is used on every axis).
-        ``'center'`` is ``(m + p - 2) // 2`` per axis.  ``'optimal'``
-        evaluates every delay from one QR factorisation of the full matrix
-        (the optimum-lag spiking filter) and solves for the one with the
+        ``'center'`` (alias ``'centre'``) is ``(m + p - 2) // 2`` per axis.
+        ``'optimal'`` evaluates the error of every delay (the optimum-lag
+        spiking filter: in 1-D by a recursion on the Toeplitz normal
+        equations in ``O((m + p) p)``, else from one dense QR factorisation
+        of ``[A; sqrt(reg) I]``) and solves for the one with the
         smallest error :math:`\|f * g_d - \delta_d\|_2` (ties, within a
         relative 1e-9, go to the delay nearest the centre); the errors of
         all delays are in ``info['errors_by_delay']``.
@@ -257,7 +259,8 @@ def inverse_kernel(kernel, size, *, method="auto", delay="center", reg=0.0, tol=
     ValueError
         All-zero or non-finite kernel, size < 1, negative `reg`, a delay
         outside the full grid, an unknown method, or ``'optimal'`` on a
-        problem too large for a dense factorisation.
+        problem above the cost limits (a dense factorisation of more than
+        2.5e7 entries; a 1-D scan of more than 2e9 operations).
     TypeError
         Non-integer size or delay.
 
