@@ -1,13 +1,4 @@
-r"""Image restoration in matrix form (Solution I) for every boundary rule.
-
-Minimises :math:`\|A x - y\|_2^2 + \lambda \|x\|_2^2` where ``A`` is the
-convolution matrix of the kernel under the chosen boundary rule
-(:func:`convops.convolution_matrix`), by the fastest exact route available:
-the DFT (circular boundaries: ``A`` is circulant), the DCT-II (symmetric
-boundaries with a kernel symmetric about its centre: ``A`` is
-Toeplitz-plus-Hankel), a sparse factorisation (small images) or
-matrix-free conjugate gradients (large images).
-"""
+r"""Image restoration in matrix form (Solution I) for every boundary rule, by the fastest exact route."""
 
 from __future__ import annotations
 
@@ -34,13 +25,10 @@ RESTORE_METHODS = ("auto", "direct", "cg", "fft", "dct")
 # 'auto' factorises the sparse matrix up to this many pixels.
 _DIRECT_MAX_PIXELS = 64 * 64
 
+
 def _image_shape(data_shape, kernel_shape, output):
-    if output == "same":
-        return tuple(data_shape)
-    if output == "full":
-        shape = tuple(n - m + 1 for n, m in zip(data_shape, kernel_shape))
-    else:
-        shape = tuple(n + m - 1 for n, m in zip(data_shape, kernel_shape))
+    sign = {"same": 0, "full": -1, "valid": 1}[output]
+    shape = tuple(n + sign * (m - 1) for n, m in zip(data_shape, kernel_shape))
     if min(shape) < 1:
         raise ValueError(f"blurred data of shape {tuple(data_shape)} is smaller than the kernel "
                          f"{tuple(kernel_shape)} allows for output={output!r}")
@@ -48,12 +36,9 @@ def _image_shape(data_shape, kernel_shape, output):
 
 
 def _is_centro_symmetric(kernel) -> bool:
-    """Odd on every axis and equal to its flip on each axis separately (up to
-    rounding: relative 1e-13 of the largest tap)."""
-    if any(m % 2 == 0 for m in kernel.shape):
-        return False
+    """Odd on every axis and equal to its flip on each axis (to 1e-13 of the largest tap)."""
     tol = 1e-13 * np.abs(kernel).max()
-    return all(np.abs(kernel - np.flip(kernel, axis)).max() <= tol for axis in range(kernel.ndim))
+    return all(m % 2 and np.abs(kernel - np.flip(kernel, axis)).max() <= tol for axis, m in enumerate(kernel.shape))
 
 
 def restore(blurred, kernel, *, boundary, reg=0.0, method="auto", output="same", tol=1e-8, maxiter=None,
@@ -115,23 +100,17 @@ def restore(blurred, kernel, *, boundary, reg=0.0, method="auto", output="same",
 
     Notes
     -----
-    The DFT diagonalises the circulant matrix of circular ``'same'``
-    convolution with eigenvalues ``psf2otf(kernel, shape)``; the
-    orthonormal DCT-II diagonalises symmetric-boundary ``'same'``
-    convolution with a kernel symmetric about its centre (any length: the
-    extension is even and ``2N``-periodic), with eigenvalues the ``2N``-point
-    DFT of the folded kernel.  In both cases
-
-    .. math:: x = Q^H \, \frac{\bar\Lambda}{|\Lambda|^2 + \lambda}\, Q y
-
-    with 0 at the zeros of :math:`\Lambda` (exact or numerical, by the one
-    zero rule of the frequency-domain filters, ``solvers._spectral.zeros_of``),
-    which with :math:`\lambda = 0` is the minimum-norm least-squares
-    solution :math:`A^+ y`.  :math:`\Lambda` is scaled by a power of two
-    near ``1/max|Λ|`` and :math:`\lambda` (in units of :math:`|\Lambda|^2`)
-    by its square, so the result is correct whenever it is representable,
-    for kernels and images of any scale; the residual of these paths is
-    computed in the same basis.
+    The DFT diagonalises circular ``'same'`` convolution (eigenvalues
+    ``psf2otf(kernel, shape)``), the orthonormal DCT-II symmetric ``'same'``
+    convolution with a kernel symmetric about its centre, of any length
+    (eigenvalues: the ``2N``-point DFT of the folded kernel).  Both paths
+    compute :math:`x = Q^H \bar\Lambda (|\Lambda|^2 + \lambda)^{-1} Q y`,
+    and the residual, in that basis, with 0 at the zeros of :math:`\Lambda`
+    (exact or numerical, by the one zero rule of the frequency-domain
+    filters): with :math:`\lambda = 0` the minimum-norm solution
+    :math:`A^+ y`.  :math:`\Lambda` is scaled by a power of two near
+    ``1/max|Λ|`` and :math:`\lambda` (in units of :math:`|\Lambda|^2`) by
+    its square, so the result is right whenever it is representable.
 
     Examples
     --------

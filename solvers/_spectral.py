@@ -1,11 +1,9 @@
-r"""One spectral solve: the zero rule, the scaling and ``conj(H) Y / (|H|^2 + c)``.
+r"""One spectral solve ``conj(H) Y / (|H|^2 + c)``, with the one zero rule and exact scaling.
 
 The DFT diagonalises circular ``same`` convolution, the orthonormal DCT-II
 symmetric ``same`` convolution with a kernel symmetric in each axis:
 ``A = Q^H diag(H) Q``.  The frequency-domain filters and the FFT and DCT
-paths of :func:`solvers.restore` all solve with ``A`` here, so the rule of
-what counts as a zero of ``H`` and the scaling that keeps results right over
-the whole floating-point range exist once.
+paths of :func:`solvers.restore` all solve here.
 """
 
 from __future__ import annotations
@@ -17,35 +15,25 @@ import scipy.fft as sfft
 
 from convops import DEFAULT_MAX_BYTES, float_dtype, psf2otf
 
-__all__ = ["ZERO_EPS", "zero_rtol", "zeros_of", "eigenvalues", "Spectrum"]
+__all__ = ["ZERO_EPS", "zeros_of", "eigenvalues", "Spectrum"]
 
-#: ``H[u]`` is a zero when ``|H[u]| <= ZERO_EPS * eps * log2(2 P) * max|H|``
-#: on a grid of ``P`` values (:func:`zeros_of`).
+#: ``H[u]`` is a zero when ``|H[u]| <= ZERO_EPS * eps * log2(2 P) * max|H|`` on ``P`` values.
 ZERO_EPS = 8
 
 
-def zero_rtol(dtype, size: int = 1) -> float:
-    """Tolerance of :func:`zeros_of`, ``ZERO_EPS * eps(dtype) * log2(2 size)``."""
-    return ZERO_EPS * float(np.finfo(dtype).eps) * math.log2(2 * size)
-
-
 def zeros_of(H, *, size=None, rtol=None) -> np.ndarray:
-    r"""The zeros of a transfer function: ``|H| <= rtol * max|H|``.
-
-    The one rule by which every frequency-domain filter, the threshold
-    search and the spectral restorations decide that ``H[u] = 0``.
+    r"""The zeros of a transfer function, ``|H| <= rtol * max|H|``: the one zero rule.
 
     Parameters
     ----------
     H : ndarray
         Eigenvalues (transfer function), real or complex.
     size : int, optional
-        Number of values of the full grid (default ``H.size``; give it for a
-        half spectrum, so that both spectra get the same tolerance).
+        Values of the full grid (default ``H.size``; a half spectrum gives it).
     rtol : float, optional
-        Relative tolerance, default :func:`zero_rtol` ``(H.dtype, size)``:
-        ``8 eps log2(2 P)``, ``1.1e-14`` on a 6x6 grid in double precision
-        and ``2.5e-5`` on 2048x2048 in single.
+        Default ``ZERO_EPS * eps * log2(2 size)`` in the precision of `H`:
+        ``1.1e-14`` on a 6x6 grid in double precision, ``2.2e-5`` on
+        2048x2048 in single.
 
     Returns
     -------
@@ -55,12 +43,11 @@ def zeros_of(H, *, size=None, rtol=None) -> np.ndarray:
     -----
     An FFT of ``P`` points computes each value with an error of about
     :math:`\epsilon \log_2 P \, \|c\|_2` (Higham, *Accuracy and Stability of
-    Numerical Algorithms*, 24.1), and :math:`\|c\|_2 \le \max|H|` for the
-    folded kernel ``c`` (Parseval: the mean of ``|H|^2`` is ``||c||_2^2``).
-    Below the tolerance a value is thus indistinguishable from an exact
-    zero; measured errors at exact zeros (box kernels up to 129x129, kernels
-    with a factor ``[1, 1]``) stay below ``eps * max|H|``.  The rule is
-    relative, so it does not change when the kernel is scaled.
+    Numerical Algorithms*, ch. 24), and :math:`\|c\|_2 \le \max|H|` for the
+    folded kernel ``c`` (Parseval), so values below the tolerance cannot be
+    told from zero.  Measured errors at exact zeros (box kernels up to
+    129x129) stay below ``eps * max|H|``.  The rule is relative: scaling
+    the kernel does not change it.
 
     Examples
     --------
@@ -71,35 +58,24 @@ def zeros_of(H, *, size=None, rtol=None) -> np.ndarray:
     (4, 2)
     """
     a = np.abs(H)
-    rtol = zero_rtol(a.dtype, a.size if size is None else size) if rtol is None else rtol
+    if rtol is None:
+        rtol = ZERO_EPS * float(np.finfo(a.dtype).eps) * math.log2(2 * (size or a.size))
     return a <= rtol * a.max()
 
 
 def eigenvalues(kernel: np.ndarray, shape, basis: str = "fft", *, real: bool = False) -> np.ndarray:
-    r"""Eigenvalues ``H`` of ``same`` convolution with `kernel` in the basis that diagonalises it.
+    r"""Eigenvalues of ``same`` convolution with `kernel` in the basis that diagonalises it.
 
-    Parameters
-    ----------
-    kernel : ndarray
-        Validated kernel.
-    shape : tuple of int
-        Image shape.
-    basis : {'fft', 'dct'}
-        ``'fft'``: circular boundary, ``psf2otf(kernel, shape, real=real)``.
-        ``'dct'``: symmetric boundary, for a kernel of odd size equal to its
-        flip on each axis (the caller checks); real, of shape `shape`.
-    real : bool, optional
-        The ``rfftn`` half spectrum for ``'fft'``.
-
-    Raises
-    ------
-    ValueError
-        The spectrum would need more than ``convops.DEFAULT_MAX_BYTES``.
+    ``'fft'`` (circular boundary): ``psf2otf(kernel, shape, real=real)``.
+    ``'dct'`` (symmetric boundary, a kernel of odd size equal to its flip
+    on each axis, which the caller checks): real, of shape `shape`.  Raises
+    ``ValueError`` for an all-zero kernel or a spectrum that would need more
+    than ``convops.DEFAULT_MAX_BYTES``.
 
     Notes
     -----
-    The symmetric extension of ``N`` values is even and ``2N``-periodic (for
-    any kernel length: repeated reflection), so the DCT-II eigenvalues are
+    The symmetric extension of ``N`` values is even and ``2N``-periodic
+    (repeated reflection: any kernel length), so the DCT-II eigenvalues are
     the ``2N``-point DFT of the kernel folded as ``c[(j - m//2) mod 2N] +=
     k[j]``, per axis the DCT-I of ``c[0..N]``:
     :math:`\lambda[u] = c[0] + (-1)^u c[N] + 2 \sum_{t=1}^{N-1} c[t] \cos(\pi u t / N)`.
@@ -110,6 +86,9 @@ def eigenvalues(kernel: np.ndarray, shape, basis: str = "fft", *, real: bool = F
     >>> np.round(eigenvalues(np.array([1.0, 2.0, 1.0]) / 4, (4,), "dct"), 6)
     array([1.      , 0.853553, 0.5     , 0.146447])
     """
+    if not np.any(kernel):
+        raise ValueError(f"kernel is all zeros (shape {kernel.shape}); H = 0 at every frequency and nothing can "
+                         "be recovered")
     nbytes = 3 * math.prod(n + 1 for n in shape) * 16
     if nbytes > DEFAULT_MAX_BYTES:
         raise ValueError(f"shape {tuple(shape)} needs about {nbytes / 2**30:.1f} GiB for its spectrum, "
@@ -137,36 +116,22 @@ def _exponent(x: np.ndarray) -> int:
 
 
 class Spectrum:
-    r"""``A = Q^H diag(H) Q`` and ``Y = Q y``, both scaled by powers of two; :meth:`solve` once.
+    r"""``A = Q^H diag(H) Q`` of `kernel` in `basis` ({'fft', 'dct'}) and ``Y = Q y``.
 
-    Parameters
-    ----------
-    y, kernel : ndarray
-        Validated data and kernel, computed in ``convops.float_dtype(y,
-        kernel)`` (a real kernel stays real; real data and kernel use the
-        ``rfftn`` half spectrum, counted on the full grid).
-    basis : {'fft', 'dct'}
-        See :func:`eigenvalues`.
-    rtol : float, optional
-        Tolerance of the zero rule, default that of :func:`zeros_of`.
-
-    Attributes
-    ----------
-    H : ndarray
-        ``2**-e`` times the eigenvalues, ``max|H|`` in ``[1/2, 1)``.
-    zeros, smallest, rtol
-        The number of zeros of ``H`` on the full grid, ``min |H|`` (unscaled)
-        and the tolerance in use.
+    Computes in ``convops.float_dtype(y, kernel)`` (a real kernel stays
+    real; real data and kernel use the ``rfftn`` half, counted on the full
+    grid).  Attributes: ``H`` (scaled, ``max|H|`` in ``[1/2, 1)``),
+    ``zeros`` (their number by :func:`zeros_of`, with tolerance `rtol`),
+    ``smallest`` (``min |H|``, unscaled).
 
     Notes
     -----
-    The data are scaled by ``2**-d`` the same way when ``max|y|`` lies
-    beyond ``2**(emax/2)`` or below ``2**(-emax/2)``, where a transform
-    could overflow or lose digits to underflow.  Powers of two scale
-    exactly, the solve runs on numbers near 1, and the result is scaled
-    back once by ``2**(d - e)``: it is right whenever it is representable.
-    A regularisation is in units of ``|H|^2`` (scaled by ``2**-2e``), a
-    threshold in units of ``|H|`` (``2**-e``).
+    ``H`` is scaled by ``2**-e`` and, when ``max|y|`` lies beyond
+    ``2**(emax/2)`` or below ``2**(-emax/2)`` (a transform could overflow or
+    lose digits), the data by ``2**-d``.  Powers of two scale exactly, the
+    solve runs on numbers near 1 and its result is scaled back once by
+    ``2**(d - e)``: it is right whenever it is representable.  A
+    regularisation is in units of ``|H|^2``, a threshold in units of ``|H|``.
 
     Examples
     --------
@@ -185,10 +150,8 @@ class Spectrum:
         self.H = eigenvalues(kernel, y.shape, basis, real=self.half)
         self.e = _exponent(self.H)
         self.a = np.abs(_ldexp(self.H, -self.e))
-        self.rtol = zero_rtol(self.a.dtype, y.size) if rtol is None else rtol
-        self.zero = zeros_of(self.a, rtol=self.rtol)
-        self.zeros = self.count(self.zero)
-        self.smallest = float(np.ldexp(self.a.min(), self.e))
+        self.zero = zeros_of(self.a, size=y.size, rtol=rtol)
+        self.zeros, self.smallest = self.count(self.zero), float(np.ldexp(self.a.min(), self.e))
         d = _exponent(y)
         self.d = d if abs(d) > np.finfo(dtype).maxexp // 2 else 0
         self.Y = self._forward(_ldexp(y.copy(), -self.d) if self.d else y)
@@ -212,21 +175,18 @@ class Spectrum:
         return self.apply(x, adjoint=True)
 
     def count(self, mask: np.ndarray) -> int:
-        """True values of `mask` on the full grid: in a half spectrum every
-        column stands for its mirror too, except column 0 and the last of an
-        even length."""
-        n = int(np.count_nonzero(mask))
-        if not self.half:
-            return n
+        """True values of `mask` on the full grid (a half spectrum's columns
+        stand for their mirrors too, except column 0 and an even length's last)."""
         edges = mask[..., [0, -1] if self.shape[-1] % 2 == 0 and self.shape[-1] > 1 else [0]]
-        return 2 * n - int(np.count_nonzero(edges))
+        n = int(np.count_nonzero(mask))
+        return 2 * n - int(np.count_nonzero(edges)) if self.half else n
 
     def solve(self, reg=0.0, threshold: float = 0.0) -> tuple[np.ndarray, int]:
-        r"""``x = Q^H (conj(H) / (|H|^2 + reg)) Q y``, with 0 at the zeros of ``H`` and where ``|H| < threshold``.
+        """``x = Q^H (conj(H) / (|H|^2 + reg)) Q y``, 0 at the zeros of ``H`` and where ``|H| < threshold``.
 
-        `reg` (a scalar or an array laid out like ``H``) and `threshold` are
-        unscaled, ``>= 0``.  Returns ``x`` and the number of values set to 0
-        on the full grid; raises ``ValueError`` when ``x`` is not representable.
+        `reg` (a scalar or laid out like ``H``) and `threshold` are unscaled.
+        Returns ``x`` and the count of values set to 0; call it once.
+        Raises ``ValueError`` when ``x`` is not representable.
         """
         drop, a, Y = self.zero, self.a, self.Y
         del self.a, self.Y
