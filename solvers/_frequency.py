@@ -48,10 +48,8 @@ class ThresholdChoice(NamedTuple):
     ----------
     threshold : float
         Threshold for :func:`pseudo_inverse_filter`.
-    zeroed : int
-        Number of values it zeroes: the zeros of ``H`` and ``|H| < threshold``.
-    requested : int
-        The count asked for.
+    zeroed, requested : int
+        Number of values it zeroes (the zeros of ``H`` and ``|H| < threshold``); the count asked for.
     exact : bool
         ``zeroed == requested``.
     """
@@ -97,11 +95,9 @@ def inverse_filter(blurred, kernel, *, zero_tol=None) -> np.ndarray:
     Raises
     ------
     ValueError
-        ``H`` has zeros (the message gives their number and the smallest
-        ``|H|``, and suggests :func:`pseudo_inverse_filter` or
-        :func:`wiener_filter`), the kernel is all zeros, inputs are empty or
-        non-finite, their numbers of dimensions differ, `zero_tol` is
-        negative, or the result is too large to be represented.
+        ``H`` has zeros (the message gives their number and the smallest ``|H|``), the kernel is
+        all zeros, inputs are empty or non-finite, their numbers of dimensions differ, `zero_tol`
+        is negative, or the result is too large to be represented.
     TypeError
         Non-numeric inputs.
 
@@ -215,8 +211,7 @@ def threshold_for_count(kernel, shape, count, *, rtol=None) -> ThresholdChoice:
     Returns
     -------
     ThresholdChoice
-        ``(threshold, zeroed, requested, exact)``: ``zeroed`` is the count
-        :func:`pseudo_inverse_filter` gives with the threshold, the reachable
+        ``zeroed`` is the count :func:`pseudo_inverse_filter` gives with the threshold: the reachable
         count nearest to `count` (half-way requests go to the smaller one).
 
     Raises

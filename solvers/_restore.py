@@ -45,12 +45,9 @@ def restore(blurred, kernel, *, boundary, reg=0.0, method="auto", output="same",
             callback=None, progress=False) -> SolverResult:
     r"""Restore an image blurred by `kernel` under a boundary rule (Solution I).
 
-    Solves :math:`\min_x \|A x - y\|_2^2 + \lambda \|x\|_2^2` with ``A`` the
-    convolution matrix of `kernel` for the boundary rule and output window
-    (the ``order='C'`` vectorisation of the image), so that the restoration
-    uses the same model of the image's edges as the blur.  With
-    :math:`\lambda = 0` the minimum-norm least-squares solution
-    :math:`A^+ y` is returned.
+    Solves :math:`\min_x \|A x - y\|_2^2 + \lambda \|x\|_2^2` with ``A`` the convolution
+    matrix of `kernel` for the boundary rule and output window (``order='C'``), the same model
+    of the edges as the blur; with :math:`\lambda = 0` the minimum-norm solution :math:`A^+ y`.
 
     Parameters
     ----------
@@ -100,17 +97,13 @@ def restore(blurred, kernel, *, boundary, reg=0.0, method="auto", output="same",
 
     Notes
     -----
-    The DFT diagonalises circular ``'same'`` convolution (eigenvalues
-    ``psf2otf(kernel, shape)``), the orthonormal DCT-II symmetric ``'same'``
-    convolution with a kernel symmetric about its centre, of any length
-    (eigenvalues: the ``2N``-point DFT of the folded kernel).  Both paths
-    compute :math:`x = Q^H \bar\Lambda (|\Lambda|^2 + \lambda)^{-1} Q y`,
-    and the residual, in that basis, with 0 at the zeros of :math:`\Lambda`
-    (exact or numerical, by the one zero rule of the frequency-domain
-    filters): with :math:`\lambda = 0` the minimum-norm solution
-    :math:`A^+ y`.  :math:`\Lambda` is scaled by a power of two near
-    ``1/max|Λ|`` and :math:`\lambda` (in units of :math:`|\Lambda|^2`) by
-    its square, so the result is right whenever it is representable.
+    The DFT diagonalises circular ``'same'`` convolution (eigenvalues ``psf2otf(kernel, shape)``),
+    the orthonormal DCT-II symmetric ``'same'`` convolution with a kernel symmetric about its
+    centre, of any length (eigenvalues: the ``2N``-point DFT of the folded kernel).  Both paths
+    compute :math:`x = Q^H \bar\Lambda (|\Lambda|^2 + \lambda)^{-1} Q y`, and the residual, in
+    that basis, with 0 at the zeros of :math:`\Lambda` (the one zero rule of the frequency-domain
+    filters), and scale :math:`\Lambda` by a power of two near ``1/max|Λ|`` and :math:`\lambda`
+    (units of :math:`|\Lambda|^2`) by its square: right whenever representable.
 
     Examples
     --------

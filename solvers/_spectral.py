@@ -1,10 +1,5 @@
-r"""One spectral solve ``conj(H) Y / (|H|^2 + c)``, with the one zero rule and exact scaling.
-
-The DFT diagonalises circular ``same`` convolution, the orthonormal DCT-II
-symmetric ``same`` convolution with a kernel symmetric in each axis:
-``A = Q^H diag(H) Q``.  The frequency-domain filters and the FFT and DCT
-paths of :func:`solvers.restore` all solve here.
-"""
+r"""One spectral solve ``conj(H) Y / (|H|^2 + c)`` with the one zero rule and exact scaling, for
+the frequency-domain filters and the FFT and DCT paths of :func:`solvers.restore`."""
 
 from __future__ import annotations
 
@@ -28,12 +23,10 @@ def zeros_of(H, *, size=None, rtol=None) -> np.ndarray:
     ----------
     H : ndarray
         Eigenvalues (transfer function), real or complex.
-    size : int, optional
-        Values of the full grid (default ``H.size``; a half spectrum gives it).
-    rtol : float, optional
-        Default ``ZERO_EPS * eps * log2(2 size)`` in the precision of `H`:
-        ``1.1e-14`` on a 6x6 grid in double precision, ``2.2e-5`` on
-        2048x2048 in single.
+    size, rtol : int, float, optional
+        Values of the full grid (default ``H.size``) and the tolerance,
+        default ``ZERO_EPS * eps * log2(2 size)`` in the precision of `H`:
+        ``1.1e-14`` on 6x6 in double precision, ``2.2e-5`` on 2048x2048 in single.
 
     Returns
     -------
@@ -87,8 +80,7 @@ def eigenvalues(kernel: np.ndarray, shape, basis: str = "fft", *, real: bool = F
     array([1.      , 0.853553, 0.5     , 0.146447])
     """
     if not np.any(kernel):
-        raise ValueError(f"kernel is all zeros (shape {kernel.shape}); H = 0 at every frequency and nothing can "
-                         "be recovered")
+        raise ValueError(f"kernel is all zeros (shape {kernel.shape}); H = 0 everywhere and nothing can be recovered")
     nbytes = 3 * math.prod(n + 1 for n in shape) * 16
     if nbytes > DEFAULT_MAX_BYTES:
         raise ValueError(f"shape {tuple(shape)} needs about {nbytes / 2**30:.1f} GiB for its spectrum, "
@@ -184,9 +176,8 @@ class Spectrum:
     def solve(self, reg=0.0, threshold: float = 0.0) -> tuple[np.ndarray, int]:
         """``x = Q^H (conj(H) / (|H|^2 + reg)) Q y``, 0 at the zeros of ``H`` and where ``|H| < threshold``.
 
-        `reg` (a scalar or laid out like ``H``) and `threshold` are unscaled.
-        Returns ``x`` and the count of values set to 0; call it once.
-        Raises ``ValueError`` when ``x`` is not representable.
+        `reg` (a scalar or laid out like ``H``) and `threshold` are unscaled.  Returns ``x`` and
+        the count of values set to 0 (call it once); ``ValueError`` if ``x`` is not representable.
         """
         drop, a, Y = self.zero, self.a, self.Y
         del self.a, self.Y
