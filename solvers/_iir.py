@@ -212,6 +212,26 @@ class IIRInverse:
             enough that the neglected tails are below machine precision);
             dtype by the package's rule for the kernel.
 
+        Raises
+        ------
+        ValueError
+            ``stop <= start``, or recursions longer than
+            ``MAX_RECURSION_SAMPLES`` (a causal pole so near the unit circle
+            that its response decays over more samples than that, in a
+            mixed-phase kernel).
+
+        Notes
+        -----
+        With ``w[j] = g[j - D - N_o]`` and ``A(z) = prod_{|z_k|<1} (1 - z_k z^{-1})``
+        (``K`` inner zeros), ``sum_k a_k w[j - k] = 0`` for ``j >= 1``: far to
+        the right ``w`` is a free response of that recursion, so
+        ``w[j] = e_0^T C^{j} (w[0], ..., w[1 - K])`` with ``C`` the companion
+        matrix of ``A``, raised by repeated squaring; the same holds far to
+        the left for the outer zeros in reversed time.  The cost is
+        ``O(K^3 log|start| + (stop - start))`` plus the decay lengths of the
+        recursions, not ``O(|start|)``; the relative rounding error of the
+        power grows like ``|start| eps`` at most.
+
         Examples
         --------
         >>> from solvers import iir_inverse
@@ -222,19 +242,27 @@ class IIRInverse:
         stop = check_int(stop, "stop")
         if stop <= start:
             raise ValueError(f"stop must exceed start, got start={start}, stop={stop}")
-        first, count = start + self.advance, stop - start      # recursion indices j = n + advance
-        k_in, k_out = self.inner_zeros.size, self.outer_zeros.size
-        if first >= 1 and k_in:               # causal side: w obeys A_in(z) w = 0 for j >= 1
-            past = self._convolve(np.ones(1), 1 - k_in - self.advance, k_in)[::-1]
-            out = _free_response(np.poly(self.inner_zeros), past, first, count)
-        elif first + count <= 0 and k_out:    # anti-causal side, in reversed time
-            past = self._convolve(np.ones(1), -self.advance, k_out)
-            out = _free_response(np.poly(1.0 / self.outer_zeros), past, 1 - first - count, count)[::-1]
-        elif first >= 1 or first + count <= 0:                # beyond a one-sided response
-            out = np.zeros(count)
-        else:
-            out = self._convolve(np.ones(1), start, count)
+        _check_samples(stop - start, f"stop - start = {stop - start:,} samples asked for")
+        first, last = start + self.advance, stop + self.advance      # recursion indices j = n + advance
+        # For j >= 1 only the causal recursion is left, driven by the
+        # anti-causal impulse response (which ends at j = 0); for j <= 0 the
+        # same holds in reversed time with the roles swapped.
+        right = self._side(self.inner_zeros, self._anticausal, 1.0 / self.outer_zeros, max(first, 1), last)
+        left = self._side(1.0 / self.outer_zeros, self._causal, self.inner_zeros, 1 - min(last, 1), 1 - first)
+        out = self._scale * np.concatenate([left[::-1], right])
+        out = out if np.iscomplexobj(self.kernel) else out.real
         return out.astype(float_dtype(self.kernel), copy=False)
+
+    def _side(self, poles, driver, driver_poles, first: int, stop: int) -> np.ndarray:
+        """Indices ``first .. stop - 1`` (``first >= 0``) of one side (see :func:`_far_response`)."""
+        if stop <= first:
+            return np.zeros(0)
+        tail = 0 if driver is None or poles.size == 0 else _tail_length(driver_poles)
+        _check_samples(tail, f"poles of radius up to {np.abs(driver_poles).max(initial=0):.12g} decay that slowly")
+        impulse = np.zeros(tail + 1)
+        impulse[0] = 1.0
+        return _far_response(poles, (impulse if tail == 0 else ss.sosfilt(driver, impulse))[::-1], first,
+                             stop - first)
 
     def apply(self, x) -> np.ndarray:
         """Filter a 1-D signal with the inverse: ``y = g * x`` on ``x``'s indices.
@@ -283,13 +311,9 @@ class IIRInverse:
         shift = self.advance
         lo = min(first + shift, 0)            # recursion indices: w[j] = g-output[j - shift]
         hi = first + shift + count
-        end = hi if self._anticausal is None else max(hi + self._tail, x.size)
-        if end - lo - x.size > MAX_RECURSION_SAMPLES:
-            raise ValueError(
-                f"the recursions would run over {end - lo:,} samples (indices {lo - shift}..{end - shift - 1}; "
-                f"the causal poles, largest radius {np.abs(self.inner_zeros).max(initial=0):.12g}, decay over "
-                f"{self._tail:,}), above the limit of {MAX_RECURSION_SAMPLES:,} beyond the signal's length"
-            )
+        end = hi if self._anticausal is None else max(hi, x.size) + self._tail
+        _check_samples(end - lo - x.size, f"beyond the signal; causal poles of radius up to "
+                                          f"{np.abs(self.inner_zeros).max(initial=0):.12g} decay that slowly")
         complex_ = np.iscomplexobj(self.kernel) or np.iscomplexobj(x)
         buf = np.zeros(end - lo, dtype=np.complex128 if complex_ else np.float64)
         n_copy = max(0, min(x.size, end))
@@ -301,14 +325,33 @@ class IIRInverse:
         return self._scale * buf[first + shift - lo: hi - lo]
 
 
-def _free_response(poly: np.ndarray, past: np.ndarray, first: int, count: int) -> np.ndarray:
-    """``y[first .. first + count - 1]`` of ``sum_k poly[k] y[j - k] = 0`` (j >= 1), given
-    ``past = (y[0], y[-1], ..., y[1 - K])``: the companion matrix raised to
-    ``first - 1`` by repeated squaring (``O(K^3 log first)``), then the recursion."""
-    companion = np.eye(poly.size - 1, k=-1, dtype=np.result_type(poly, past))
-    companion[0] = -poly[1:] / poly[0]
-    state = np.linalg.matrix_power(companion, first - 1) @ past      # y[first - 1], ..., y[first - K]
-    return ss.lfilter([1.0], poly, np.zeros(count, dtype=state.dtype), zi=ss.lfiltic([1.0], poly, state))[0]
+def _check_samples(n: int, why: str):
+    if n > MAX_RECURSION_SAMPLES:
+        raise ValueError(f"the recursions would run over {n:,} samples ({why}), above the limit of "
+                         f"{MAX_RECURSION_SAMPLES:,}")
+
+
+def _far_response(poles: np.ndarray, v: np.ndarray, first: int, count: int) -> np.ndarray:
+    """``y[first .. first + count - 1]`` (``first >= 0``) of the cascade
+    ``prod_k 1/(1 - p_k z^{-1})`` driven by `v`, an input whose last entry
+    is index 0 (and zero after it).
+
+    From index 0 on the sections' outputs ``s_k`` obey ``s[j] = C s[j - 1]``
+    with ``C[k, l] = p_l`` (``l <= k``): ``s[first] = C^first s[0]`` by
+    repeated squaring, then the sections run ``count`` samples.
+    """
+    if poles.size == 0:
+        return np.concatenate([v[-1:] if first == 0 else [], np.zeros(count - (first == 0))])
+    state = np.empty(poles.size, dtype=np.complex128)
+    y = v.astype(np.complex128)
+    for k, p in enumerate(poles):
+        y = ss.lfilter([1.0], [1.0, -p], y)
+        state[k] = y[-1]
+    state = np.linalg.matrix_power(np.tril(np.broadcast_to(poles, (poles.size,) * 2)), first) @ state
+    y = state[0] * poles[0] ** np.arange(count)
+    for p, s0 in zip(poles[1:], state[1:]):
+        y = np.concatenate([[s0], ss.lfilter([1.0], [1.0, -p], y[1:], zi=[p * s0])[0]])
+    return y
 
 
 def _format_zero(z: complex) -> str:
