@@ -229,7 +229,10 @@ def as_float_array(a, name: str, *, dtype=None, finite: bool = True) -> np.ndarr
             arr = arr.astype(np.complex128 if any(isinstance(v, complex) for v in arr.flat) else np.float64)
         except (TypeError, ValueError):
             raise TypeError(f"{name} must be numeric, got an array of Python objects") from None
-    target = float_dtype(arr) if dtype is None else np.dtype(dtype)
+    try:
+        target = float_dtype(arr) if dtype is None else np.dtype(dtype)
+    except TypeError as exc:
+        raise TypeError(f"{name}: {exc}") from None
     arr = np.asarray(arr, dtype=target)
     if arr.size == 0:
         raise ValueError(f"{name} is empty (shape {arr.shape}); it needs at least one element")
