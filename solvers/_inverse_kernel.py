@@ -16,16 +16,17 @@ import math
 import numpy as np
 import scipy.fft as sfft
 import scipy.signal as ss
+from scipy.sparse.linalg import LinearOperator
 
 from convops import convolution_matrix, convolution_operator
 from convops._validation import check_kernel, check_real
 
 from ._direct import least_squares
-from ._iterative import gradient_descent, nesterov
+from ._iterative import gradient_descent, nesterov, pcg
 from ._kernel_problem import KernelProblem as _Problem
 from ._kernel_problem import check_invertible, check_size
 from ._linalg import inner, norm
-from ._result import HistoryRecorder, SolverResult
+from ._result import SolverResult
 
 __all__ = ["inverse_kernel", "full_convolution_norm_bound", "INVERSE_KERNEL_METHODS"]
 
@@ -97,6 +98,7 @@ class _NormalEquations:
         self.real = not np.iscomplexobj(f)
         self.reg = problem.reg
         self.grid = tuple(sfft.next_fast_len(p + m - 1, real=self.real) for p, m in zip(problem.size, f.shape))
+        self.size = problem.size
         self.crop = tuple(slice(0, p) for p in problem.size)
         spectrum = self._fft(f)
         self.gram = (spectrum.real ** 2 + spectrum.imag ** 2).astype(np.real(f).dtype)
@@ -131,61 +133,27 @@ class _NormalEquations:
         spectrum /= self.precond
         return np.ascontiguousarray(self._ifft(spectrum)[self.crop])
 
+    def operator(self, fn, dtype) -> LinearOperator:
+        """`fn` (``apply`` or ``solve_preconditioner``) on flat vectors."""
+        n = math.prod(self.size)
+        return LinearOperator((n, n), matvec=lambda v: fn(v.reshape(self.size)).ravel(), dtype=dtype)
 
-def _pcg(problem: _Problem, delay, *, tol, maxiter, callback, progress):
-    """Preconditioned CG on the normal equations; returns a SolverResult."""
-    from tqdm.auto import tqdm
 
+def _pcg(problem: _Problem, delay, *, tol, maxiter, callback, progress) -> SolverResult:
+    """Preconditioned CG on the normal equations, T = A^H A + reg I by FFT."""
     normal = _NormalEquations(problem)
-    b = problem.rhs(delay)
-    b_norm = norm(b)
-    threshold = tol * b_norm
-    recorder = HistoryRecorder()
-    x = np.zeros(problem.size, dtype=b.dtype)
-    r = b.copy()
+    b = problem.rhs(delay).ravel()
 
-    def record(x, r):
-        # 0.5||Ax - delta||^2 + 0.5 reg||x||^2 = 0.5 - 0.5 Re<x, b + r> since T x = b - r.
-        objective = max(0.5 - 0.5 * float(np.real(inner(x, b + r))), 0.0)
-        data_term = max(2 * objective - problem.reg * norm(x) ** 2, 0.0)
-        recorder.record(objective=objective, residual_norm=math.sqrt(data_term), gradient_norm=norm(r))
+    def measure(g, gradient):
+        # 0.5||A g - delta||^2 + 0.5 reg||g||^2 = 0.5 + 0.5 Re<g, T g - 2b>, with T g - b = gradient
+        objective = max(0.5 + 0.5 * float(np.real(inner(g, gradient) - inner(g, b))), 0.0)
+        data_term = 2 * objective - problem.reg * norm(g) ** 2 if problem.reg else 2 * objective
+        return objective, math.sqrt(max(data_term, 0.0))
 
-    record(x, r)
-    z = normal.solve_preconditioner(r)
-    d = z.copy()
-    rz = float(np.real(inner(r, z)))
-    message, converged, k = f"reached maxiter = {maxiter}", False, 0
-    bar = tqdm(total=maxiter, desc="inverse kernel (cg)", disable=not progress, leave=False)
-    try:
-        while k < maxiter:
-            if norm(r) <= threshold:
-                # Confirm with the true residual: the recursive one drifts.
-                r = b - normal.apply(x)
-                if norm(r) <= threshold:
-                    converged, message = True, "converged: ||A^H(delta - A g) - reg g|| <= tol ||A^H delta||"
-                    break
-                z = normal.solve_preconditioner(r)
-                d, rz = z.copy(), float(np.real(inner(r, z)))
-            td = normal.apply(d)
-            alpha = rz / float(np.real(inner(d, td)))
-            x += alpha * d
-            r -= alpha * td
-            k += 1
-            record(x, r)
-            bar.update()
-            if callback is not None and callback(x, k):
-                message = "stopped by callback"
-                break
-            z = normal.solve_preconditioner(r)
-            rz_next = float(np.real(inner(r, z)))
-            d *= rz_next / rz
-            d += z
-            rz = rz_next
-    except KeyboardInterrupt:
-        message = "interrupted"
-    finally:
-        bar.close()
-    return x, k, converged, recorder.history(), message
+    wrapped = None if callback is None else (lambda x, k: callback(x.reshape(problem.size), k))
+    return pcg(normal.operator(normal.apply, b.dtype), b, tol=tol, maxiter=maxiter, callback=wrapped,
+               preconditioner=normal.operator(normal.solve_preconditioner, b.dtype), progress=progress,
+               measure=measure)
 
 
 def inverse_kernel(kernel, size, *, method="auto", delay="center", reg=0.0, tol=None, maxiter=None,
@@ -313,8 +281,9 @@ def inverse_kernel(kernel, size, *, method="auto", delay="center", reg=0.0, tol=
                                                       solved.history, solved.message)
     elif method == "cg":
         maxiter = max(200, int(10 * math.sqrt(math.prod(size)))) if maxiter is None else maxiter
-        g, iterations, converged, history, message = _pcg(problem, delay, tol=tol, maxiter=maxiter,
-                                                          callback=callback, progress=progress)
+        solved = _pcg(problem, delay, tol=tol, maxiter=maxiter, callback=callback, progress=progress)
+        g, iterations, converged, history, message = (solved.solution.reshape(size), solved.iterations,
+                                                      solved.converged, solved.history, solved.message)
     else:
         solver = gradient_descent if method == "gd" else nesterov
         op = convolution_operator(f, size, boundary="zero", output="full")
@@ -330,8 +299,6 @@ def inverse_kernel(kernel, size, *, method="auto", delay="center", reg=0.0, tol=
     residual = problem.residual(g, delay)
     info["error_norm"] = norm(residual)
     objective = problem.objective(g, residual)
-    if method == "cg":  # the recursion's last entry, made exact
-        history.objective[-1], history.residual_norm[-1] = objective, info["error_norm"]
     return SolverResult(solution=g, iterations=iterations, converged=converged, history=history,
                         objective=objective, residual=residual, message=message, info=info)
 

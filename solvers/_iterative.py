@@ -552,13 +552,12 @@ def cgls(A, b, *, x0=None, reg=0.0, maxiter=None, tol=1e-8,
 
 
 def _pcg_iterates(T, M, b, x, g, threshold, measure) -> Iterator[Iterate]:
-    def iterate(x, g):
+    def iterate(x, g, gnorm):
         objective, residual_norm = measure(x, g)
-        return Iterate(x, g, objective, residual_norm, norm(g))
+        return Iterate(x, g, objective, residual_norm, gnorm)
 
-    n, dtype = b.size, b.dtype
-    restart = True
-    yield iterate(x, g)
+    dtype, restart = b.dtype, True
+    yield iterate(x, g, norm(g))
     while True:
         z = apply(M.matvec, g, dtype, "preconditioner") if M is not None else g
         gamma, gamma_prev = float(np.real(inner(g, z))), (None if restart else gamma)
@@ -573,9 +572,11 @@ def _pcg_iterates(T, M, b, x, g, threshold, measure) -> Iterator[Iterate]:
             return
         alpha = gamma / curvature
         x, g, restart = x + alpha * p, g + alpha * q, False
-        if norm(g) <= threshold:  # confirm with the true residual: the recursive one drifts
+        gnorm = norm(g)
+        if gnorm <= threshold:  # confirm with the true residual: the recursive one drifts
             g, restart = apply(T.matvec, x, dtype, "T") - b, True
-        yield iterate(x, g)
+            gnorm = norm(g)
+        yield iterate(x, g, gnorm)
 
 
 def pcg(T, b, *, preconditioner=None, x0=None, maxiter=None, tol=1e-8,

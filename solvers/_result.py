@@ -9,7 +9,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-__all__ = ["History", "SolverResult", "HistoryRecorder"]
+__all__ = ["History", "SolverResult"]  # HistoryRecorder is internal
 
 
 @dataclass(frozen=True)
