@@ -1,5 +1,7 @@
 """FIR and IIR inverses of 1-D kernels: closed forms, optimality, references."""
 
+import time
+
 import numpy as np
 import pytest
 import scipy.linalg as sla
@@ -392,3 +394,63 @@ BAD_INPUT = [
 def test_bad_input(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+# -- cost: far indices, long recursions, long training --------------------------------
+@pytest.mark.parametrize("zeros", [[0.9995, 1.6], [0.9996, 0.9 + 0.1j, 0.9 - 0.1j, 1.3, -1.2], [0.5j, 1.0004 + 0.2j]],
+                         ids=["two-sided", "mixed-5", "complex"])
+@pytest.mark.parametrize("start", [10_000, -10_000, -5, 3])
+def test_far_impulse_response_equals_the_full_recursion(zeros, start):
+    inv = iir_inverse(np.poly(zeros))
+    full = inv._convolve(np.ones(1), start, 7)        # the recursions run from the origin
+    scale = np.abs(inv._convolve(np.ones(1), -30, 60)).max()
+    np.testing.assert_allclose(inv.impulse_response(start, start + 7), full, rtol=0, atol=1e-11 * scale)
+
+
+@pytest.mark.parametrize("a, b", [(0.5, 2.0), (0.9995, 1.6), (-0.6, 1.0 + 1.0j)])
+@pytest.mark.parametrize("start", [-400, 5_000])
+def test_two_sided_closed_form_far_from_the_origin(a, b, start):
+    n = np.arange(start, start + 5)
+    expected = (a if start >= 0 else b) ** (n + 1.0) / (a - b)
+    got = iir_inverse(np.poly([a, b])).impulse_response(start, start + 5)
+    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=0)
+
+
+def test_billionth_sample_of_a_pole_near_the_circle():
+    # g[n] = a^n (causal) and a^(-n-1) (anti-causal) with a = 1 - 1e-9, so that
+    # a^n = exp(n log a) ~ 0.37 at n = 1e9.  The zero, computed by numpy.roots,
+    # is exact to eps, and a^n has relative condition n: rtol 1e-6 ~ 1e9 eps.
+    a = 1 - 1e-9
+    n = np.arange(10**9, 10**9 + 4)
+    began = time.perf_counter()
+    causal = iir_inverse([1.0, -a], tol=1e-12).impulse_response(10**9, 10**9 + 4)
+    anticausal = iir_inverse([-a, 1.0], tol=1e-12).impulse_response(-(10**9) - 4, -(10**9))
+    assert time.perf_counter() - began < 1.0
+    np.testing.assert_allclose(causal, np.exp(n * np.log(a)), rtol=1e-6)
+    np.testing.assert_allclose(anticausal[::-1], np.exp((n - 1) * np.log(a)), rtol=1e-6)
+
+
+@pytest.mark.parametrize("call, pattern", [
+    (lambda: iir_inverse(np.poly([1 - 1e-9, 2.0]), tol=1e-12).impulse_response(-3, 3),
+     r"over 36,043,662,394 samples \(poles of radius up to 0.999999999 decay that slowly\), above the limit"),
+    (lambda: iir_inverse(np.poly([1 - 1e-9, 2.0]), tol=1e-12).apply(np.ones(5)),
+     r"over 36,043,662,395 samples \(beyond the signal; causal poles of radius up to 0.999999999"),
+    (lambda: iir_inverse([1.0, -0.5]).impulse_response(0, 10**9),
+     r"stop - start = 1,000,000,000 samples asked for\), above the limit of 50,000,000"),
+    (lambda: fir_inverse([1.0, -0.5], 4, method="lms", n_samples=10**9),
+     r"n_samples = 1,000,000,000 is above the limit of 10,000,000"),
+], ids=["impulse-tail", "apply-tail", "samples-asked", "lms-samples"])
+def test_long_recursions_are_refused_at_once(call, pattern):
+    began = time.perf_counter()
+    with pytest.raises(ValueError, match=pattern):
+        call()
+    assert time.perf_counter() - began < 1.0
+
+
+def test_lms_progress_bar_and_learning_curve(capsys):
+    res = fir_inverse(MIN_PHASE, 6, method="lms", n_samples=4000, block=400, rng=1, progress=True)
+    assert "fir inverse (lms)" in capsys.readouterr().err
+    assert res.history.objective.size == 1 + 4000 // 400           # g = 0, then one row per block
+    quiet = fir_inverse(MIN_PHASE, 6, method="lms", n_samples=4000, block=400, rng=1)
+    np.testing.assert_array_equal(quiet.solution, res.solution)
+    assert capsys.readouterr().err == ""

@@ -1,0 +1,111 @@
+"""The shared inverse-kernel problem: delay spellings, errors of every delay, cost limits."""
+
+import time
+
+import numpy as np
+import pytest
+import scipy.linalg as sla
+
+from solvers import fir_inverse, inverse_kernel, separable_inverse
+from solvers._kernel_problem import KernelProblem
+
+KERNELS = {
+    "min-phase": np.real(np.poly([0.8, 0.5j, -0.5j, -0.3])),
+    "max-phase": np.real(np.poly([1.25, -2.0, 1.5j, -1.5j])),
+    "mixed": np.real(np.poly([0.5, -0.4, 0.3 + 0.5j, 0.3 - 0.5j, -2.0, 1.6])),
+    "near-circle": np.real(np.poly([0.999, -0.998, 1.002, 0.9j, -0.9j])),
+    "complex": np.array([0.3 + 0.4j, 1.0, -0.2 + 0.7j, 0.1j]),
+}
+
+
+def dense_errors(h, p, reg):
+    """||A g_d - e_d|| for every d from the explicit pseudo-inverse of [A; sqrt(reg) I]."""
+    A = sla.convolution_matrix(np.asarray(h, dtype=complex), p, mode="full")
+    n = A.shape[0]
+    stacked = np.vstack([A, np.sqrt(reg) * np.eye(p)])
+    inverses = np.linalg.pinv(stacked)[:, :n]          # column d: the solution for delay d
+    return np.linalg.norm(A @ inverses - np.eye(n), axis=0)
+
+
+# (pinv of the near-circle kernel's matrix at p = 40, reg = 0 has condition 1e7: no reference at 1e-10)
+@pytest.mark.parametrize("name, p, reg", [(name, p, reg) for name in KERNELS for p in (1, 7, 40) for reg in (0.0, 0.03)
+                                          if (name, p, reg) != ("near-circle", 40, 0.0)])
+def test_toeplitz_scan_equals_the_dense_errors(name, p, reg):
+    h = KERNELS[name]
+    problem = KernelProblem(h.astype(complex if np.iscomplexobj(h) else float), (p,), reg)
+    expected = dense_errors(h, p, reg) ** 2
+    np.testing.assert_allclose(problem._scan() ** 2, expected, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(problem._dense_errors() ** 2, expected, rtol=1e-10, atol=1e-12)
+
+
+def test_ill_conditioned_scan_agrees_with_the_dense_path():
+    h = KERNELS["near-circle"]
+    problem = KernelProblem(h, (60,), 0.0)
+    np.testing.assert_allclose(problem.delay_errors() ** 2, problem._dense_errors() ** 2, atol=1e-9)
+
+
+def test_a_scan_that_fails_its_check_falls_back_to_the_dense_path(monkeypatch):
+    problem = KernelProblem(KERNELS["mixed"], (12,), 0.0)
+    wrong = np.linspace(0.1, 0.9, problem.full_shape[0])
+    monkeypatch.setattr(problem, "_scan", lambda: wrong)
+    np.testing.assert_allclose(problem.delay_errors(), problem._dense_errors(), rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("reg", [0.0, 0.02])
+def test_optimal_delay_of_a_long_inverse_is_the_dense_optimum(reg):
+    h = KERNELS["mixed"]
+    result = fir_inverse(h, 300, delay="optimal", reg=reg)
+    errors = dense_errors(h, 300, reg)
+    np.testing.assert_allclose(result.info["errors_by_delay"] ** 2, errors**2, atol=1e-12)
+    # errors below 1e-6 are ties at rounding level: any of them is optimal
+    assert result.info["error_norm"] <= max(errors.min() * (1 + 1e-8), 1e-6)
+
+
+@pytest.mark.parametrize("call, pattern", [
+    (lambda: fir_inverse([0.5, 1.0], 50_000, delay="optimal"),
+     r"delay='optimal' on 50001 delays of a length-50000 inverse costs 2,500,050,000 operations, above the limit"),
+    (lambda: inverse_kernel([0.5, 1.0], 50_000, delay="optimal"), r"on 50001 delays of a length-50000 inverse"),
+    (lambda: fir_inverse([0.5, 1.0], 60_000), r"a Levinson solve of length 60000 costs 3,600,000,000 operations"),
+    (lambda: inverse_kernel(np.ones((3, 3)), (101, 101), delay="optimal"),
+     r"delay='optimal' factorises a dense 20810x10201 matrix, above the limit of 25,000,000 entries"),
+], ids=["fir-scan", "inverse-kernel-scan", "levinson", "dense-2d"])
+def test_cost_limits_refuse_at_once(call, pattern):
+    began = time.perf_counter()
+    with pytest.raises(ValueError, match=pattern):
+        call()
+    assert time.perf_counter() - began < 1.0
+
+
+CALLS = {
+    "inverse_kernel-1d": (lambda d: inverse_kernel([0.5, 1.0, 0.2], 6, delay=d, method="direct"), (8,)),
+    "inverse_kernel-2d": (lambda d: inverse_kernel(np.outer([1.0, 0.3], [1.0, -0.4]), (3, 4), delay=d), (4, 5)),
+    "fir_inverse": (lambda d: fir_inverse([0.5, 1.0, 0.2], 6, delay=d), (8,)),
+    "separable_inverse": (lambda d: separable_inverse(np.outer([1.0, 0.3], [1.0, -0.4]), (3, 4), delay=d), (4, 5)),
+}
+
+
+def as_tuple(delay):
+    return tuple(np.atleast_1d(delay).tolist())
+
+
+@pytest.mark.parametrize("name", list(CALLS))
+def test_every_function_takes_the_same_delay_spellings(name):
+    call, full = CALLS[name]
+    centre = tuple((n - 1) // 2 for n in full)
+    assert as_tuple(call("center").info["delay"]) == centre
+    assert as_tuple(call("centre").info["delay"]) == centre
+    assert as_tuple(call(1).info["delay"]) == (1,) * len(full)
+    assert as_tuple(call(tuple(range(1, len(full) + 1))).info["delay"]) == tuple(range(1, len(full) + 1))
+    optimal = call("optimal").info
+    if "errors_by_delay" in optimal:
+        errors = optimal["errors_by_delay"]
+        assert errors.shape == full and errors[as_tuple(optimal["delay"])] == errors.min()
+    with pytest.raises(ValueError, match=r"^unknown delay 'middle'; allowed: 'center' \(alias 'centre'\), "
+                                         r"'optimal', an int for every axis or one int per axis$"):
+        call("middle")
+    with pytest.raises(ValueError, match=rf"^delay {full[0]} on axis 0 is outside the full grid of shape "
+                                         rf"\({full[0]},{' ' + str(full[1]) if len(full) == 2 else ''}\): "
+                                         rf"allowed 0\.\.{full[0] - 1}$"):
+        call(full[0])
+    with pytest.raises(TypeError, match=r"^delay must be an int or a sequence of ints, got 1.5$"):
+        call(1.5)
