@@ -78,21 +78,11 @@ def _circle_offender(coefficients: np.ndarray, zeros: np.ndarray, tol: float):
     return complex(zeros[k]), float(dist[k]), float(values[k])
 
 
-def _sections(poles: np.ndarray, real: bool) -> np.ndarray | None:
-    """All-pole second-order sections ``1 / prod (1 - p z^{-1})``, or None."""
-    if poles.size == 0:
-        return None
-    if real:  # conjugate pairs: real sections, ordered by scipy for safety
-        return ss.zpk2sos([], poles, 1.0)
-    order = poles[np.argsort(np.abs(poles))]
-    if order.size % 2:
-        order = np.append(order, 0.0)
-    pairs = order.reshape(-1, 2)
-    sos = np.zeros((pairs.shape[0], 6), dtype=np.complex128)
-    sos[:, 0] = sos[:, 3] = 1.0
-    sos[:, 4] = -pairs.sum(axis=1)
-    sos[:, 5] = pairs.prod(axis=1)
-    return sos
+def _cascade(poles: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``x`` filtered by ``prod_k 1/(1 - p_k z^{-1})``, one first-order section per pole."""
+    for p in poles:
+        x = ss.lfilter([1.0], [1.0, -p], x)
+    return x
 
 
 def _tail_length(poles: np.ndarray) -> int:
@@ -153,9 +143,9 @@ class IIRInverse:
 
     Notes
     -----
-    The recursions run as second-order sections (``scipy.signal.sosfilt``);
-    real kernels use ``scipy.signal.zpk2sos``, complex ones pair their poles
-    by increasing radius.  The impulse response vanishes for ``n < -D``
+    The recursions run as first-order sections, one per pole
+    (``scipy.signal.lfilter``), the anti-causal ones on the time-reversed
+    signal.  The impulse response vanishes for ``n < -D``
     exactly when the kernel is minimum phase (no outer zeros); otherwise it
     extends to ``n -> -infinity``.
     """
@@ -165,13 +155,9 @@ class IIRInverse:
     delay: int
     inner_zeros: np.ndarray
     outer_zeros: np.ndarray
-    _causal: Any = field(init=False, repr=False)
-    _anticausal: Any = field(init=False, repr=False)
     _scale: Any = field(init=False, repr=False)
-    _tail: int = field(init=False, repr=False)
 
     def __post_init__(self):
-        real = not np.iscomplexobj(self.kernel)
         for name in ("kernel", "inner_zeros", "outer_zeros"):
             arr = np.array(getattr(self, name))
             arr.setflags(write=False)
@@ -180,9 +166,6 @@ class IIRInverse:
         # is prod(-z_k) over the outer zeros.
         scale = 1.0 / (self.gain * np.atleast_1d(np.poly(self.outer_zeros))[-1])
         object.__setattr__(self, "_scale", scale)
-        object.__setattr__(self, "_causal", _sections(self.inner_zeros, real))
-        object.__setattr__(self, "_anticausal", _sections(1.0 / self.outer_zeros, real))
-        object.__setattr__(self, "_tail", _tail_length(self.inner_zeros))
 
     @property
     def advance(self) -> int:
@@ -222,14 +205,14 @@ class IIRInverse:
 
         Notes
         -----
-        With ``w[j] = g[j - D - N_o]`` and ``A(z) = prod_{|z_k|<1} (1 - z_k z^{-1})``
-        (``K`` inner zeros), ``sum_k a_k w[j - k] = 0`` for ``j >= 1``: far to
-        the right ``w`` is a free response of that recursion, so
-        ``w[j] = e_0^T C^{j} (w[0], ..., w[1 - K])`` with ``C`` the companion
-        matrix of ``A``, raised by repeated squaring; the same holds far to
-        the left for the outer zeros in reversed time.  The cost is
-        ``O(K^3 log|start| + (stop - start))`` plus the decay lengths of the
-        recursions, not ``O(|start|)``; the relative rounding error of the
+        With ``w[j] = g[j - D - N_o]``, for ``j >= 1`` only the causal
+        recursion is left, driven by the anti-causal impulse response (which
+        ends at ``j = 0``): the outputs ``s_k`` of its sections obey
+        ``s[j] = C s[j - 1]`` with ``C[k, l] = p_l`` (``l <= k``, ``p`` the inner
+        zeros), so ``s[j] = C^j s[0]`` by repeated squaring; ``j <= 0`` is the
+        same in reversed time.  The cost is ``O(K^3 log|start| + (stop -
+        start))`` plus the decay lengths of the recursions (``K`` zeros), not
+        ``O(|start|)``; the relative rounding error of the
         power grows like ``|start| eps`` at most.
 
         Examples
@@ -247,22 +230,11 @@ class IIRInverse:
         # For j >= 1 only the causal recursion is left, driven by the
         # anti-causal impulse response (which ends at j = 0); for j <= 0 the
         # same holds in reversed time with the roles swapped.
-        right = self._side(self.inner_zeros, self._anticausal, 1.0 / self.outer_zeros, max(first, 1), last)
-        left = self._side(1.0 / self.outer_zeros, self._causal, self.inner_zeros, 1 - min(last, 1), 1 - first)
+        right = _side(self.inner_zeros, 1.0 / self.outer_zeros, max(first, 1), last)
+        left = _side(1.0 / self.outer_zeros, self.inner_zeros, 1 - min(last, 1), 1 - first)
         out = self._scale * np.concatenate([left[::-1], right])
         out = out if np.iscomplexobj(self.kernel) else out.real
         return out.astype(float_dtype(self.kernel), copy=False)
-
-    def _side(self, poles, driver, driver_poles, first: int, stop: int) -> np.ndarray:
-        """Indices ``first .. stop - 1`` (``first >= 0``) of one side (see :func:`_far_response`)."""
-        if stop <= first:
-            return np.zeros(0)
-        tail = 0 if driver is None or poles.size == 0 else _tail_length(driver_poles)
-        _check_samples(tail, f"poles of radius up to {np.abs(driver_poles).max(initial=0):.12g} decay that slowly")
-        impulse = np.zeros(tail + 1)
-        impulse[0] = 1.0
-        return _far_response(poles, (impulse if tail == 0 else ss.sosfilt(driver, impulse))[::-1], first,
-                             stop - first)
 
     def apply(self, x) -> np.ndarray:
         """Filter a 1-D signal with the inverse: ``y = g * x`` on ``x``'s indices.
@@ -303,32 +275,32 @@ class IIRInverse:
         x = as_float_array(x, "x")
         if x.ndim != 1:
             raise ValueError(f"x must be 1-D, got an array of shape {x.shape}")
-        out = self._convolve(x, 0, x.size)
-        return out.astype(float_dtype(self.kernel, x), copy=False)
-
-    def _convolve(self, x: np.ndarray, first: int, count: int) -> np.ndarray:
-        """``(g * x)[n]`` for ``n = first .. first + count - 1`` (x zero outside)."""
-        shift = self.advance
-        lo = min(first + shift, 0)            # recursion indices: w[j] = g-output[j - shift]
-        hi = first + shift + count
-        end = hi if self._anticausal is None else max(hi, x.size) + self._tail
-        _check_samples(end - lo - x.size, f"beyond the signal; causal poles of radius up to "
-                                          f"{np.abs(self.inner_zeros).max(initial=0):.12g} decay that slowly")
-        complex_ = np.iscomplexobj(self.kernel) or np.iscomplexobj(x)
-        buf = np.zeros(end - lo, dtype=np.complex128 if complex_ else np.float64)
-        n_copy = max(0, min(x.size, end))
-        buf[-lo: -lo + n_copy] = x[:n_copy]
-        if self._causal is not None:
-            buf = ss.sosfilt(self._causal, buf)
-        if self._anticausal is not None:
-            buf = ss.sosfilt(self._anticausal, buf[::-1])[::-1]
-        return self._scale * buf[first + shift - lo: hi - lo]
+        shift = self.advance              # recursion index j = n + shift; beyond the signal, the
+        tail = _tail_length(self.inner_zeros) if self.outer_zeros.size else 0   # causal output decays
+        _check_samples(shift + tail, f"beyond the signal; causal poles of radius up to "
+                                     f"{np.abs(self.inner_zeros).max(initial=0):.12g} decay that slowly")
+        w = _cascade(self.inner_zeros, np.concatenate([x, np.zeros(shift + tail)]).astype(np.complex128))
+        y = self._scale * _cascade(1.0 / self.outer_zeros, w[::-1])[::-1][shift: shift + x.size]
+        return (y if np.iscomplexobj(self.kernel) or np.iscomplexobj(x) else y.real).astype(
+            float_dtype(self.kernel, x), copy=False)
 
 
 def _check_samples(n: int, why: str):
     if n > MAX_RECURSION_SAMPLES:
         raise ValueError(f"the recursions would run over {n:,} samples ({why}), above the limit of "
                          f"{MAX_RECURSION_SAMPLES:,}")
+
+
+def _side(poles: np.ndarray, driver_poles: np.ndarray, first: int, stop: int) -> np.ndarray:
+    """Indices ``first .. stop - 1`` (``first >= 0``) of the cascade of `poles` driven by the
+    impulse response of the cascade of `driver_poles`, reversed (see :func:`_far_response`)."""
+    if stop <= first:
+        return np.zeros(0)
+    tail = 0 if poles.size == 0 else _tail_length(driver_poles)
+    _check_samples(tail, f"poles of radius up to {np.abs(driver_poles).max(initial=0):.12g} decay that slowly")
+    impulse = np.zeros(tail + 1, dtype=np.complex128)
+    impulse[0] = 1.0
+    return _far_response(poles, _cascade(driver_poles, impulse)[::-1], first, stop - first)
 
 
 def _far_response(poles: np.ndarray, v: np.ndarray, first: int, count: int) -> np.ndarray:
@@ -343,9 +315,9 @@ def _far_response(poles: np.ndarray, v: np.ndarray, first: int, count: int) -> n
     if poles.size == 0:
         return np.concatenate([v[-1:] if first == 0 else [], np.zeros(count - (first == 0))])
     state = np.empty(poles.size, dtype=np.complex128)
-    y = v.astype(np.complex128)
+    y = v
     for k, p in enumerate(poles):
-        y = ss.lfilter([1.0], [1.0, -p], y)
+        y = _cascade([p], y)
         state[k] = y[-1]
     state = np.linalg.matrix_power(np.tril(np.broadcast_to(poles, (poles.size,) * 2)), first) @ state
     y = state[0] * poles[0] ** np.arange(count)
