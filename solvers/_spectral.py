@@ -50,7 +50,7 @@ def zeros_of(H, *, size=None, rtol=None) -> np.ndarray:
     >>> int(zeros_of(H).sum()), int((H == 0).sum())
     (4, 2)
     """
-    a = np.abs(H)
+    a = H if H.dtype.kind == "f" and H.min() >= 0 else np.abs(H)  # no copy of a magnitude
     if rtol is None:
         rtol = ZERO_EPS * float(np.finfo(a.dtype).eps) * math.log2(2 * (size or a.size))
     return a <= rtol * a.max()
@@ -94,17 +94,21 @@ def eigenvalues(kernel: np.ndarray, shape, basis: str = "fft", *, real: bool = F
     return sfft.dctn(c, type=1)[tuple(slice(0, n) for n in shape)]
 
 
-def _ldexp(x: np.ndarray, e: int) -> np.ndarray:
-    """``x * 2**e`` in place: exact unless the result under- or overflows."""
+def _scale(x: np.ndarray, e: int) -> np.ndarray:
+    """``x * 2**e`` in place, by factors a float holds: exact unless the result under- or overflows."""
+    step = np.finfo(x.dtype).maxexp - 2
     with np.errstate(over="ignore", under="ignore"):  # Spectrum.solve checks the result
-        for part in (x.real, x.imag) if np.iscomplexobj(x) else (x,):
-            np.ldexp(part, e, out=part)
+        while e:
+            part = max(-step, min(step, e))
+            x *= 2.0**part
+            e -= part
     return x
 
 
 def _exponent(x: np.ndarray) -> int:
-    """``e`` with ``max|x|`` in ``[2**(e-1), 2**e)`` (0 for all zeros)."""
-    return int(np.frexp(np.abs(x).max())[1])
+    """``e`` with ``max|x|`` (real and imaginary parts) in ``[2**e, 2**(e+1))`` (0 for all zeros)."""
+    parts = (x.real, x.imag) if np.iscomplexobj(x) else (x,)
+    return int(np.frexp(max(max(p.max(), -p.min()) for p in parts))[1]) - 1
 
 
 class Spectrum:
@@ -112,14 +116,14 @@ class Spectrum:
 
     Computes in ``convops.float_dtype(y, kernel)`` (a real kernel stays
     real; real data and kernel use the ``rfftn`` half, counted on the full
-    grid).  Attributes: ``H`` (scaled, ``max|H|`` in ``[1/2, 1)``),
+    grid).  Attributes: ``H`` (scaled, ``max|H|`` in ``[1, 2)``),
     ``zeros`` (their number by :func:`zeros_of`, with tolerance `rtol`),
     ``smallest`` (``min |H|``, unscaled).
 
     Notes
     -----
     ``H`` is scaled by ``2**-e`` and, when ``max|y|`` lies beyond
-    ``2**(emax/2)`` or below ``2**(-emax/2)`` (a transform could overflow or
+    ``2**(emax/4)`` or below ``2**(-emax/4)`` (a transform could overflow or
     lose digits), the data by ``2**-d``.  Powers of two scale exactly, the
     solve runs on numbers near 1 and its result is scaled back once by
     ``2**(d - e)``: it is right whenever it is representable.  A
@@ -140,13 +144,19 @@ class Spectrum:
         self.shape, self.basis = y.shape, basis
         self.half = basis == "fft" and not (np.iscomplexobj(y) or np.iscomplexobj(kernel))
         self.H = eigenvalues(kernel, y.shape, basis, real=self.half)
-        self.e = _exponent(self.H)
-        self.a = np.abs(_ldexp(self.H, -self.e))
+        self.a = np.abs(self.H)
+        self.e = int(np.frexp(self.a.max())[1]) - 1
+        for v in (self.H, self.a):
+            _scale(v, -self.e)
         self.zero = zeros_of(self.a, size=y.size, rtol=rtol)
-        self.zeros, self.smallest = self.count(self.zero), float(np.ldexp(self.a.min(), self.e))
+        self.zeros = self.count(self.zero)
         d = _exponent(y)
-        self.d = d if abs(d) > np.finfo(dtype).maxexp // 2 else 0
-        self.Y = self._forward(_ldexp(y.copy(), -self.d) if self.d else y)
+        self.d = d if abs(d) > np.finfo(dtype).maxexp // 4 else 0
+        self.Y = self._forward(_scale(y.copy(), -self.d) if self.d else y)
+
+    @property
+    def smallest(self) -> float:
+        return float(np.ldexp(self.a.min(), self.e))
 
     def _forward(self, x):
         return sfft.dctn(x, norm="ortho") if self.basis == "dct" else sfft.rfftn(x) if self.half else sfft.fftn(x)
@@ -159,9 +169,9 @@ class Spectrum:
     def apply(self, x: np.ndarray, adjoint: bool = False) -> np.ndarray:
         """``A x`` (``A^H x`` with `adjoint`), scaled like the solve."""
         d = _exponent(x)
-        X = self._forward(_ldexp(x.copy(), -d))
+        X = self._forward(_scale(x.copy(), -d))
         X *= np.conjugate(self.H) if adjoint else self.H
-        return _ldexp(self._backward(X), d + self.e)
+        return _scale(self._backward(X), d + self.e)
 
     def apply_adjoint(self, x: np.ndarray) -> np.ndarray:
         return self.apply(x, adjoint=True)
@@ -179,20 +189,24 @@ class Spectrum:
         `reg` (a scalar or laid out like ``H``) and `threshold` are unscaled.  Returns ``x`` and
         the count of values set to 0 (call it once); ``ValueError`` if ``x`` is not representable.
         """
-        drop, a, Y = self.zero, self.a, self.Y
+        drop, a, Y, H = self.zero, self.a, self.Y, self.H
         del self.a, self.Y
-        if threshold > 0:
-            drop = drop | (a < np.ldexp(threshold, -self.e))
-        a *= a
-        a += np.ldexp(reg, -2 * self.e)
-        np.putmask(a, drop, 1)
-        W = np.conjugate(self.H)
-        np.putmask(W, drop, 0)
-        Y *= W
-        del W
-        Y /= a
+        with np.errstate(over="ignore", under="ignore"):
+            if threshold > 0:
+                drop = drop | (a < np.ldexp(threshold, -self.e))
+            a *= a
+            if np.ndim(reg) or reg:
+                a += np.ldexp(reg, -2 * self.e)
+            np.putmask(a, drop, np.inf)
+            np.reciprocal(a, out=a)
+        if np.iscomplexobj(H):  # Y *= conj(H), and H left as it was
+            Y *= np.conjugate(H, out=H)
+            np.conjugate(H, out=H)
+        else:
+            Y *= H
+        Y *= a
         del a
-        x = _ldexp(self._backward(Y), self.d - self.e)
+        x = _scale(self._backward(Y), self.d - self.e)
         if not np.isfinite(x).all():
             raise ValueError(f"the solution overflowed: it exceeds the largest {x.dtype} (the data are too "
                              "large for the amplification of the inverse); use a larger threshold or regularisation")
