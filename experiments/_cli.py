@@ -132,17 +132,17 @@ def run_studies(names=None, *, out="results", quick=False, progress=True, execut
         if owned is not None:
             owned.close()
     if outputs:
-        _write_index(studies, outputs, out, quick, log)
+        _write_index(studies, selected, outputs, out, quick, log)
     return outputs, failures
 
 
-def _write_index(studies, outputs, out, quick, log):
-    """The index: this run's outputs, earlier ones in the same mode, and how
-    to run the studies that have none."""
+def _write_index(studies, selected, outputs, out, quick, log):
+    """The index: this run's outputs, earlier runs' outputs (in the same mode)
+    of the studies this run did not select, and how to run the others."""
     fresh = {o.name: o for o in outputs}
     shown, not_run = [], []
     for name, study in studies.items():
-        output = fresh.get(name) or read_study(out, name)
+        output = fresh.get(name) if name in selected else read_study(out, name)
         if output is not None and output.quick == quick:
             shown.append(output)
         else:

@@ -114,14 +114,15 @@ def write_index(outputs: list[StudyOutput], out: Path, *, quick: bool, not_run=(
     """index.md and a self-contained index.html (figures inline).
 
     `not_run` lists ``(name, question, command)`` of the studies whose
-    results are not in the index, with the command that runs each.
+    results are not in the index, with the command that runs each (a study
+    that failed in this run is among them).
     """
     mode = " (quick mode: small sizes)" if quick else ""
     md = [f"# Studies{mode}", ""]
     body = [f"<h1>Studies{html.escape(mode)}</h1>"]
     if not_run:
-        md += ["Not run yet:", ""] + [f"- {n}: {q} Run `{c}`." for n, q, c in not_run] + [""]
-        body.append("<p>Not run yet:</p><ul>" + "".join(
+        md += ["Not in this index yet:", ""] + [f"- {n}: {q} Run `{c}`." for n, q, c in not_run] + [""]
+        body.append("<p>Not in this index yet:</p><ul>" + "".join(
             f"<li>{html.escape(n)}: {html.escape(q)} Run <code>{html.escape(c)}</code>.</li>" for n, q, c in not_run)
             + "</ul>")
     for o in outputs:

@@ -49,8 +49,21 @@ def test_default_run_leaves_out_the_benchmark_and_the_index_says_how_to_run_it(f
     # Running it later adds it to the index, which keeps the earlier results.
     assert _cli.main(["slow", "--quick", "--no-progress", "--out", str(tmp_path)]) == 0
     index = (tmp_path / "index.md").read_text()
-    assert all(f"## {name}" in index for name in ("fast", "other", "slow")) and "Not run yet" not in index
+    assert all(f"## {name}" in index for name in ("fast", "other", "slow")) and "Not in this index" not in index
     assert index.index("## fast") < index.index("## other") < index.index("## slow")  # registry order
+
+
+def test_a_study_that_fails_leaves_no_stale_result_in_the_index(fake_studies, tmp_path, monkeypatch):
+    assert _cli.main(["all", "--quick", "--no-progress", "--out", str(tmp_path)]) == 0
+
+    def broken(quick=False, progress=False, **setup):
+        raise RuntimeError("no data today")
+
+    monkeypatch.setitem(fake_studies, "other", Study("other", "What is other?", broken, lambda d: {}, lambda d: ""))
+    assert _cli.main(["fast", "other", "--quick", "--no-progress", "--out", str(tmp_path)]) == 1
+    index = (tmp_path / "index.md").read_text()
+    assert "## fast" in index and "## slow" in index and "## other" not in index
+    assert "python -m experiments other --quick" in index
 
 
 def test_all_runs_every_study(fake_studies, tmp_path):
