@@ -57,6 +57,19 @@ class StudyError(ImportError):
 
 @dataclass(frozen=True)
 class Study:
+    """One study, as the command line runs it.
+
+    Attributes
+    ----------
+    name, question : str
+        The module's ``NAME`` and ``QUESTION``.
+    compute, draw, summarize : callable
+        The module's functions (see the module docstring).
+    run_by_default : bool
+        Whether ``python -m experiments`` runs it without being named (the
+        module's ``RUN_BY_DEFAULT``, True when absent).
+    """
+
     name: str
     question: str
     compute: Callable[..., dict]

@@ -24,7 +24,6 @@ if __name__ == "__main__":  # run as a script: pin BLAS before numpy loads
     configure_process()
 
 import argparse
-import math
 import time
 
 import numpy as np
