@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import sys
 from typing import NamedTuple
 
 import numpy as np
@@ -252,7 +251,7 @@ def threshold_for_count(kernel, shape, count, *, rtol=None) -> ThresholdChoice:
     top = float(s[-1]) if s.size else 0.0
     gaps = np.flatnonzero(np.diff(s) > rtol * top) + 1
     reachable = size - s.size + np.concatenate(([0], gaps, [s.size]))
-    thresholds = np.concatenate(([0.0], s[gaps - 1] / 2 + s[gaps] / 2, [min(2 * top, sys.float_info.max)]))
+    thresholds = np.concatenate(([0.0], s[gaps - 1] / 2 + s[gaps] / 2, [min(2 * top, np.finfo(float).max)]))
     i = min(int(np.searchsorted(reachable, count)), reachable.size - 1)
     j = i - 1 if i and count - reachable[i - 1] <= reachable[i] - count else i
     return ThresholdChoice(float(thresholds[j]), int(reachable[j]), int(count), int(reachable[j]) == count)

@@ -130,20 +130,13 @@ def restore(blurred, kernel, *, boundary, reg=0.0, method="auto", output="same",
         raise ValueError(f"unknown method {method!r}; allowed: {', '.join(map(repr, RESTORE_METHODS))}")
     shape = _image_shape(y.shape, f.shape, output)
     dtype = float_dtype(y, f)
-    y = y.astype(dtype, copy=False)
-    f = f.astype(dtype, copy=False)
+    y, f = y.astype(dtype, copy=False), f.astype(dtype, copy=False)
     geometry = plan_convolution(f, shape, boundary=boundary, output=output)
     fft_ok = boundary == "circular" and output == "same"
     dct_ok = boundary == "symmetric" and output == "same" and _is_centro_symmetric(f)
     if method == "auto":
-        if fft_ok:
-            method = "fft"
-        elif dct_ok:
-            method = "dct"
-        elif math.prod(shape) <= _DIRECT_MAX_PIXELS and matrix_nbytes(geometry) < 2**28:
-            method = "direct"
-        else:
-            method = "cg"
+        small = math.prod(shape) <= _DIRECT_MAX_PIXELS and matrix_nbytes(geometry) < 2**28
+        method = "fft" if fft_ok else "dct" if dct_ok else "direct" if small else "cg"
     if method == "fft" and not fft_ok:
         raise ValueError(f"method='fft' is exact only for boundary='circular' with output='same'; "
                          f"got boundary={boundary!r}, output={output!r}")

@@ -59,11 +59,10 @@ def zeros_of(H, *, size=None, rtol=None) -> np.ndarray:
 def eigenvalues(kernel: np.ndarray, shape, basis: str = "fft", *, real: bool = False) -> np.ndarray:
     r"""Eigenvalues of ``same`` convolution with `kernel` in the basis that diagonalises it.
 
-    ``'fft'`` (circular boundary): ``psf2otf(kernel, shape, real=real)``.
-    ``'dct'`` (symmetric boundary, a kernel of odd size equal to its flip
-    on each axis, which the caller checks): real, of shape `shape`.  Raises
-    ``ValueError`` for an all-zero kernel or a spectrum that would need more
-    than ``convops.DEFAULT_MAX_BYTES``.
+    ``'fft'`` (circular boundary): ``psf2otf(kernel, shape, real=real)``; ``'dct'`` (symmetric
+    boundary, a kernel of odd size equal to its flip on each axis, which the caller checks):
+    real, of shape `shape`.  ``ValueError`` for an all-zero kernel or a spectrum above
+    ``convops.DEFAULT_MAX_BYTES``.
 
     Notes
     -----
@@ -116,9 +115,8 @@ class Spectrum:
 
     Computes in ``convops.float_dtype(y, kernel)`` (a real kernel stays
     real; real data and kernel use the ``rfftn`` half, counted on the full
-    grid).  Attributes: ``H`` (scaled, ``max|H|`` in ``[1, 2)``),
-    ``zeros`` (their number by :func:`zeros_of`, with tolerance `rtol`),
-    ``smallest`` (``min |H|``, unscaled).
+    grid).  Attributes: ``H`` (scaled, ``max|H|`` in ``[1, 2)``), ``zeros``
+    (by :func:`zeros_of`, tolerance `rtol`), ``smallest`` (``min |H|``, unscaled).
 
     Notes
     -----
@@ -149,14 +147,10 @@ class Spectrum:
         for v in (self.H, self.a):
             _scale(v, -self.e)
         self.zero = zeros_of(self.a, size=y.size, rtol=rtol)
-        self.zeros = self.count(self.zero)
+        self.zeros, self.smallest = self.count(self.zero), float(np.ldexp(self.a.min(), self.e))
         d = _exponent(y)
         self.d = d if abs(d) > np.finfo(dtype).maxexp // 4 else 0
         self.Y = self._forward(_scale(y.copy(), -self.d) if self.d else y)
-
-    @property
-    def smallest(self) -> float:
-        return float(np.ldexp(self.a.min(), self.e))
 
     def _forward(self, x):
         return sfft.dctn(x, norm="ortho") if self.basis == "dct" else sfft.rfftn(x) if self.half else sfft.fftn(x)
@@ -167,7 +161,7 @@ class Spectrum:
         return sfft.irfftn(X, s=self.shape, overwrite_x=True) if self.half else sfft.ifftn(X, overwrite_x=True)
 
     def apply(self, x: np.ndarray, adjoint: bool = False) -> np.ndarray:
-        """``A x`` (``A^H x`` with `adjoint`), scaled like the solve."""
+        """``A x`` (``A^H x`` with `adjoint`), scaled like the solve (the interface of convops' operators)."""
         d = _exponent(x)
         X = self._forward(_scale(x.copy(), -d))
         X *= np.conjugate(self.H) if adjoint else self.H
@@ -199,11 +193,8 @@ class Spectrum:
                 a += np.ldexp(reg, -2 * self.e)
             np.putmask(a, drop, np.inf)
             np.reciprocal(a, out=a)
-        if np.iscomplexobj(H):  # Y *= conj(H), and H left as it was
-            Y *= np.conjugate(H, out=H)
-            np.conjugate(H, out=H)
-        else:
-            Y *= H
+        Y *= np.conjugate(H, out=H)
+        np.conjugate(H, out=H)  # H as it was, for apply
         Y *= a
         del a
         x = _scale(self._backward(Y), self.d - self.e)
