@@ -146,7 +146,7 @@ def _pcg(problem: _Problem, delay, *, tol, maxiter, callback, progress) -> Solve
 
     def measure(g, gradient):
         # 0.5||A g - delta||^2 + 0.5 reg||g||^2 = 0.5 + 0.5 Re<g, T g - 2b>, with T g - b = gradient
-        objective = max(0.5 + 0.5 * float(np.real(inner(g, gradient) - inner(g, b))), 0.0)
+        objective = max(0.5 + 0.5 * float(np.real(inner(g, gradient - b))), 0.0)
         data_term = 2 * objective - problem.reg * norm(g) ** 2 if problem.reg else 2 * objective
         return objective, math.sqrt(max(data_term, 0.0))
 

@@ -200,7 +200,7 @@ def _residual_and_gradient(s: _Start, x):
 
 
 # -- the three methods ---------------------------------------------------------
-def _gd_iterates(s: _Start, step) -> Iterator[_Iterate]:
+def _gd_iterates(s: _Start, step) -> Iterator[Iterate]:
     x, g = s.x, s.g
     yield least_squares_iterate(x, s.r, g, s.reg)
     while True:
@@ -209,7 +209,7 @@ def _gd_iterates(s: _Start, step) -> Iterator[_Iterate]:
         yield least_squares_iterate(x, r, g, s.reg)
 
 
-def _nesterov_iterates(s: _Start, step, restart, info) -> Iterator[_Iterate]:
+def _nesterov_iterates(s: _Start, step, restart, info) -> Iterator[Iterate]:
     x_prev, g_prev = s.x, s.g
     x, g = s.x, s.g
     t = 1.0
@@ -230,7 +230,7 @@ def _nesterov_iterates(s: _Start, step, restart, info) -> Iterator[_Iterate]:
         yield least_squares_iterate(x, r, g, s.reg)
 
 
-def _cgls_iterates(s: _Start) -> Iterator[_Iterate]:
+def _cgls_iterates(s: _Start) -> Iterator[Iterate]:
     # CGLS's objective never increases, so the best iterate is the last one:
     # x, r and p are updated in place (fewer large temporaries), on copies
     # of the start so that the caller's x0 is left alone.

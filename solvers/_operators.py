@@ -91,7 +91,9 @@ def apply(fn, v, dtype, name: str = "A") -> np.ndarray:
     Raises ``ValueError`` when the product has non-finite entries and `v`
     has none (the check is one summation over the product).
     """
-    out = np.asarray(fn(v)).reshape(-1).astype(dtype, copy=False)
+    out = fn(v)
+    if not (type(out) is np.ndarray and out.ndim == 1 and out.dtype == dtype):
+        out = np.asarray(out).reshape(-1).astype(dtype, copy=False)
     if not np.isfinite(out.sum()) and np.all(np.isfinite(v)):
         bad = np.count_nonzero(~np.isfinite(out))
         if bad:

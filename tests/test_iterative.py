@@ -349,28 +349,6 @@ def test_callback_sees_every_iterate_and_can_stop(solver):
     np.testing.assert_allclose(res.history.objective[1:], objectives, rtol=1e-10)
 
 
-@pytest.mark.parametrize("solver", SOLVERS, ids=SOLVER_IDS)
-def test_keyboard_interrupt_returns_the_best_iterate(solver):
-    rng = np.random.default_rng(17)
-    A = matrix_with_singular_values(rng, 30, 12, np.logspace(0, -1, 12))
-    b = rng.standard_normal(30)
-    seen = {}
-
-    def callback(x, k):
-        seen[k] = x.copy()
-        if k == 5:
-            raise KeyboardInterrupt
-
-    res = solver(A, b, tol=1e-14, callback=callback)
-    assert res.message == "interrupted" and not res.converged
-    assert res.iterations == 5 and len(res.history) == 6
-    best = int(np.argmin(res.history.objective))
-    assert res.objective == res.history.objective[best]
-    if best:
-        np.testing.assert_array_equal(res.solution, seen[best])
-    np.testing.assert_allclose(res.residual, A @ res.solution - b, atol=1e-10)
-
-
 def test_nesterov_interrupt_keeps_the_lowest_objective_not_the_last():
     # a fixed step near 2/L makes the accelerated iterates oscillate
     rng = np.random.default_rng(18)
