@@ -1,21 +1,16 @@
 r"""FIR approximations of the inverse of a 1-D FIR kernel.
 
 :func:`fir_inverse` approximates the exact (IIR) inverse of
-:func:`solvers.iir_inverse` by an FIR kernel of a given length in four ways
-(truncation, least squares, frequency sampling, LMS adaptation) and reports
-how well each does.
-
-Conventions (those of :func:`solvers.inverse_kernel` restricted to 1-D, one
-shared problem): kernel ``h`` of length ``m``, inverse ``g`` of length ``p``,
-the ``full`` convolution ``h * g`` of length ``m + p - 1``
-(``numpy.convolve``), and the target ``delta_d``: one at index ``d`` of that
-grid, ``0 <= d <= m + p - 2``.
+:func:`solvers.iir_inverse` by ``p`` taps in four ways (truncation, least
+squares, frequency sampling, LMS adaptation), on the problem of
+:func:`solvers.inverse_kernel` in 1-D: ``h * g`` close to ``delta_d`` on the
+full grid of length ``m + p - 1``.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import scipy.fft as sfft
@@ -180,13 +175,10 @@ def fir_inverse(h, length, *, delay=0, method="ls", reg=None, tol=None, mu=None,
     length : int
         Number of taps ``p >= 1`` of the inverse.
     delay : int, (int,) or {'center', 'centre', 'optimal'}, optional
-        Index ``d`` of the target spike on the full grid, ``0 <= d <= m + p - 2``
-        (the spellings of :func:`solvers.inverse_kernel`).
-        ``'center'`` (alias ``'centre'``) is ``(m + p - 2) // 2`` (the default of
-        :func:`solvers.inverse_kernel`); ``'optimal'`` is the delay with the
-        smallest least-squares error (see Notes; ties go to the delay
-        nearest the centre).  Default 0: a causal
-        inverse, right for minimum-phase kernels only.
+        Index ``d`` of the target spike on the full grid, ``0 <= d <= m + p - 2``,
+        spelled as in :func:`solvers.inverse_kernel` (``'center'`` is
+        ``(m + p - 2) // 2``, ``'optimal'`` the delay of least LS error, see
+        Notes).  Default 0: a causal inverse, right for minimum-phase kernels only.
     method : {'ls', 'truncated', 'frequency', 'lms'}, optional
         ``'ls'`` (default): least squares, the optimum for the support.
         ``'truncated'``: the exact IIR inverse's impulse response, cut.
@@ -251,12 +243,8 @@ def fir_inverse(h, length, *, delay=0, method="ls", reg=None, tol=None, mu=None,
 
     .. math:: \min_g \tfrac12 \|A g - \delta_d\|_2^2 + \tfrac12 \lambda \|g\|_2^2 ,
 
-    the 1-D case of :func:`solvers.inverse_kernel` (same matrix, same
-    target, same objective).  Its normal equations
-    ``(A^H A + lambda I) g = A^H delta_d`` are Toeplitz: the first column
-    is the autocorrelation ``c[k] = sum_j conj(h[j]) h[j + k]`` (plus
-    ``lambda`` at lag 0) and the right-hand side is the conjugated,
-    reversed kernel placed so that ``conj(h[d - i])`` sits at ``i``;
+    the 1-D case of :func:`solvers.inverse_kernel` (the same problem); its
+    normal equations ``(A^H A + lambda I) g = A^H delta_d`` are Toeplitz and
     ``scipy.linalg.solve_toeplitz`` (Levinson, ``O(p^2)``) solves them.
 
     ``'truncated'`` keeps ``g[n] = g_IIR[n - d]``, ``n = 0..p-1``: the delay
@@ -275,28 +263,21 @@ def fir_inverse(h, length, *, delay=0, method="ls", reg=None, tol=None, mu=None,
               {\|x_n\|^2 + \epsilon}
 
     with ``x_n = (x[n], ..., x[n-p+1])``, ``x = h * u`` from rest and
-    ``epsilon = 0.1 p ||h||^2``, a tenth of the regressor's expected energy
-    (regularised NLMS: a rare near-zero regressor cannot throw ``g`` far
-    off, which matters for short filters).  Because ``u`` is white, the mean squared
-    error of a fixed ``g`` is exactly ``||h * g - delta_d||^2``, so the
-    Wiener solution the algorithm hunts is the ``'ls'`` solution (with
-    ``lambda = 0``); a constant step leaves a misadjustment of about
-    ``mu / (2 - mu)`` in the excess error.  History: column ``objective``
-    is the mean of ``|e_n|^2`` over each block (row 0: 1, the exact value for
-    ``g = 0``), ``residual_norm`` is ``||h * g - delta_d||`` at the block's
-    end, ``gradient_norm`` is ``||A^H (h * g - delta_d)||`` and ``time`` the
-    seconds elapsed.  ``converged`` is a verdict after the fact (the run
-    always uses all samples): the final error is at most ``(1 + rtol)``
-    times the ``'ls'`` error plus ``sqrt(eps)``.
+    ``epsilon = 0.1 p ||h||^2`` (regularised NLMS: a rare near-zero
+    regressor cannot throw ``g`` far off).  As ``u`` is white, the mean
+    squared error of a fixed ``g`` is ``||h * g - delta_d||^2``: the
+    algorithm hunts the ``'ls'`` solution (``lambda = 0``), with a
+    misadjustment of about ``mu / (2 - mu)``.  History (the learning curve):
+    ``objective`` is the mean of ``|e_n|^2`` over each block (row 0: 1, exact
+    for ``g = 0``), ``residual_norm`` and ``gradient_norm`` are
+    ``||h * g - delta_d||`` and ``||A^H (h * g - delta_d)||`` at the block's
+    end.  ``converged`` is a verdict after the fact: the final error is at
+    most ``(1 + rtol)`` times the ``'ls'`` error plus ``sqrt(eps)``.
 
     ``delay='optimal'`` is the optimum-lag spiking filter of Wiener-Levinson
-    deconvolution: the errors of all ``m + p - 1`` delays come from a
-    recursion on the Toeplitz normal equations in ``O((m + p) p)`` time
-    and ``O(m + p)`` memory (checked by direct solves; a dense QR
-    factorisation when the check fails), and the delay of the smallest
-    error is taken.  For
-    the other methods it is the same LS-optimal delay (computed with
-    ``lambda = 0``), not an optimum of their own error.
+    deconvolution: the errors of all delays, from
+    :func:`solvers.inverse_kernel`'s scan in ``O((m + p) p)``; the other
+    methods take the same LS-optimal delay (``lambda = 0``).
 
     References
     ----------
@@ -344,9 +325,10 @@ def fir_inverse(h, length, *, delay=0, method="ls", reg=None, tol=None, mu=None,
         history = rec.history()
     max_err, nfft = frequency_error(r, FREQUENCY_OVERSAMPLING)
     dtype = float_dtype(h)
-    extra = {} if errors is None else {"errors_by_delay": errors}
     info = {"delay": d, "method": method, "reg": problem.reg, "error_norm": error,
-            "max_frequency_error": max_err, "nfft": nfft[0], **extra, **solve.info}
+            "max_frequency_error": max_err, "nfft": nfft[0], **solve.info}
+    if errors is not None:
+        info["errors_by_delay"] = errors
     return SolverResult(solution=g.astype(dtype), iterations=solve.iterations,
                         converged=solve.converged, history=history, objective=objective,
                         residual=r.astype(dtype), message=solve.message, info=info)

@@ -41,7 +41,6 @@ MAX_RECURSION_SAMPLES = 50_000_000
 _EPS = np.finfo(np.float64).eps
 
 
-# -- factorisation -----------------------------------------------------------------
 def _trim(h: np.ndarray) -> tuple[np.ndarray, int]:
     """The taps from the first to the last non-zero one, and the number of
     leading zeros (exact trailing zeros change nothing and are dropped)."""
@@ -51,16 +50,8 @@ def _trim(h: np.ndarray) -> tuple[np.ndarray, int]:
 
 
 def _circle_offender(coefficients: np.ndarray, zeros: np.ndarray, tol: float):
-    """The zero that prevents a stable inverse, or None.
-
-    A zero offends when ``| |z| - 1 | <= tol``, or when ``H`` vanishes to
-    rounding at the point ``u = z / |z|`` of the circle nearest to it:
-    ``|H(u)| <= 4 M eps ||c||_1`` (M the degree; Horner's error bound), i.e.
-    the kernel is within rounding of one with a zero at ``u``.  The second
-    test catches multiple zeros on the circle, whose computed copies scatter
-    by about ``eps**(1/k)`` (k the multiplicity) and so miss a small `tol`.
-    Returns (zero, distance, |H(u)|) of the offender nearest the circle.
-    """
+    """(zero, distance, |H(u)|) of the zero nearest the circle among those
+    that prevent a stable inverse (see :func:`iir_inverse`), or None."""
     if zeros.size == 0:
         return None
     dist = np.abs(np.abs(zeros) - 1.0)
@@ -107,7 +98,6 @@ def _tail_length(poles: np.ndarray) -> int:
     return hi
 
 
-# -- the exact inverse ----------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
 class IIRInverse:
     r"""The stable two-sided inverse of an FIR kernel, in factored form.
@@ -227,9 +217,6 @@ class IIRInverse:
             raise ValueError(f"stop must exceed start, got start={start}, stop={stop}")
         _check_samples(stop - start, f"stop - start = {stop - start:,} samples asked for")
         first, last = start + self.advance, stop + self.advance      # recursion indices j = n + advance
-        # For j >= 1 only the causal recursion is left, driven by the
-        # anti-causal impulse response (which ends at j = 0); for j <= 0 the
-        # same holds in reversed time with the roles swapped.
         right = _side(self.inner_zeros, 1.0 / self.outer_zeros, max(first, 1), last)
         left = _side(1.0 / self.outer_zeros, self.inner_zeros, 1 - min(last, 1), 1 - first)
         out = self._scale * np.concatenate([left[::-1], right])
@@ -253,15 +240,12 @@ class IIRInverse:
         Notes
         -----
         The causal recursion runs forward from rest, then the anti-causal
-        one runs backward (on the time-reversed signal) from rest at a point
-        beyond the end where the causal output has decayed below machine
-        precision, so `y` is the exact two-sided convolution of the
-        zero-extended `x` (cost ``O(N)`` plus that decay length).  End
-        effects are those of the zero extension: when ``x = h * s`` in full
-        (``numpy.convolve``), ``y`` returns ``s`` (followed by zeros) exactly;
-        when `x` is only a window of ``h * s``, the samples near its ends
-        miss the parts of ``h * s`` outside the window and are wrong over
-        the decay lengths of the two recursions.
+        one backward from rest beyond the end, where the causal output has
+        decayed below machine precision: `y` is the exact two-sided
+        convolution of the zero-extended `x` (cost ``O(N)`` plus that decay
+        length, refused above ``MAX_RECURSION_SAMPLES``).  When ``x = h * s``
+        in full, ``y`` returns ``s`` (then zeros) exactly; when `x` is a
+        window of ``h * s``, its ends are wrong over the decay lengths.
 
         Examples
         --------
@@ -304,14 +288,9 @@ def _side(poles: np.ndarray, driver_poles: np.ndarray, first: int, stop: int) ->
 
 
 def _far_response(poles: np.ndarray, v: np.ndarray, first: int, count: int) -> np.ndarray:
-    """``y[first .. first + count - 1]`` (``first >= 0``) of the cascade
-    ``prod_k 1/(1 - p_k z^{-1})`` driven by `v`, an input whose last entry
-    is index 0 (and zero after it).
-
-    From index 0 on the sections' outputs ``s_k`` obey ``s[j] = C s[j - 1]``
-    with ``C[k, l] = p_l`` (``l <= k``): ``s[first] = C^first s[0]`` by
-    repeated squaring, then the sections run ``count`` samples.
-    """
+    """``y[first .. first + count - 1]`` (``first >= 0``) of the cascade of `poles` driven
+    by `v`, whose last entry is index 0: ``s[first] = C^first s[0]`` (see
+    :meth:`IIRInverse.impulse_response`), then the sections run."""
     if poles.size == 0:
         return np.concatenate([v[-1:] if first == 0 else [], np.zeros(count - (first == 0))])
     state = np.empty(poles.size, dtype=np.complex128)
@@ -376,12 +355,9 @@ def iir_inverse(h, *, tol: float = DEFAULT_TOL) -> IIRInverse:
     ``|H(u)| <= 4 M eps sum|h|`` (Horner's error bound, ``M`` the degree):
     the kernel is then within rounding of one with a zero on the circle.
     The second test is needed because a k-fold zero is computed by
-    ``numpy.roots`` only to about ``eps**(1/k)`` (7e-6 for a triple zero,
-    2e-4 for a fourfold one, 0.07 for an elevenfold one), far above `tol`,
-    while ``H`` near it is of the size of rounding.  So the binomial kernels
-    ``[1, 3, 3, 1]``, ``[1, 4, 6, 4, 1]``, ... (multiple zero at -1) are
-    refused, and so is a cluster such as ``(1 - 0.9999 z^-1)^4`` whose
-    ``|H|`` on the circle (1e-16) is at rounding level.
+    ``numpy.roots`` only to about ``eps**(1/k)``, far above `tol`: so the
+    binomial kernels ``[1, 3, 3, 1]``, ... (multiple zero at -1) are
+    refused, and so is ``(1 - 0.9999 z^-1)^4`` (``|H| = 1e-16`` on the circle).
 
     References
     ----------

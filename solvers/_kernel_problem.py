@@ -1,15 +1,6 @@
-r"""The inverse-kernel problem shared by every inverse-kernel solver.
-
-Kernel ``f`` of shape ``m``, inverse ``g`` of shape ``p`` (per axis), ``A``
-the ``full`` (zero-boundary) convolution matrix of ``f`` acting on ``g``,
-the full grid of shape ``m + p - 1``, the target :math:`\delta_d` at a delay
-``d`` on it, and the objective
-
-.. math:: \tfrac12 \|A g - \delta_d\|^2 + \tfrac12 \lambda \|g\|^2 .
-
-One home for the delay spellings, the target, residual and objective, the
-error of every delay (the optimum-lag errors), the choice of the best delay
-and the cost limits of those computations.
+r"""The inverse-kernel problem of :func:`solvers.inverse_kernel`, :func:`solvers.fir_inverse`
+and :func:`solvers.separable_inverse`: delay spellings, target, residual,
+objective, the error of every delay, the best delay and their cost limits.
 """
 
 from __future__ import annotations
@@ -91,10 +82,10 @@ def frequency_error(residual: np.ndarray, oversampling: int) -> tuple[float, tup
     return float(np.abs(sfft.fftn(residual, shape)).max()), shape
 
 
-def _refuse(work: int, limit: int, what: str):
-    if work > limit:
-        raise ValueError(f"{what} costs {work:,} operations, above the limit of {limit:,}; use a smaller size"
-                         f"{' or give the delay explicitly' if 'optimal' in what else ''}")
+def _refuse(work: int, what: str):
+    if work > TOEPLITZ_MAX_WORK:
+        raise ValueError(f"{what} costs {work:,} operations, above the limit of {TOEPLITZ_MAX_WORK:,}; use a "
+                         f"smaller size{' or give the delay explicitly' if 'optimal' in what else ''}")
 
 
 class KernelProblem:
@@ -140,33 +131,29 @@ class KernelProblem:
         return best_delay(errors), errors
 
     # -- 1-D: Toeplitz normal equations T g = A^H delta_d, T = A^H A + reg I ----------
-    def _toeplitz(self) -> np.ndarray:
-        """Autocorrelation t[k] = sum_j conj(f[j]) f[j + k], k = 0..p (lag 0 without reg)."""
-        f = self.f
-        lags = np.correlate(f, f, "full")[f.size - 1:]
+    def _toeplitz(self):
+        """Autocorrelation t[k] = sum_j conj(f[j]) f[j + k], k = 0..p, and the first column of T."""
+        lags = np.correlate(self.f, self.f, "full")[self.f.size - 1:]
         t = np.zeros(self.size[0] + 1, dtype=lags.dtype)
         t[: min(t.size, lags.size)] = lags[: t.size]
-        return t
+        column = t[:-1].copy()
+        column[0] = column[0].real + self.reg
+        return t, column
 
     def levinson(self, delay) -> np.ndarray:
         """The 1-D solution for `delay` by Levinson on the Toeplitz normal equations."""
         (p,) = self.size
-        _refuse(p * p, TOEPLITZ_MAX_WORK, f"a Levinson solve of length {p}")
-        column = self._toeplitz()[:p]
-        column[0] = column[0].real + self.reg
-        return sla.solve_toeplitz(column, self.rhs(delay))
+        _refuse(p * p, f"a Levinson solve of length {p}")
+        return sla.solve_toeplitz(self._toeplitz()[1], self.rhs(delay))
 
     def delay_errors(self) -> np.ndarray:
-        r"""Error :math:`\|f * g_d - \delta_d\|_2` of the solution of every delay.
-
-        1-D: the Toeplitz scan of :meth:`_scan`, checked at the best and the
-        last delay by a direct solve; when the check fails (ill-conditioned
-        ``T``) or in N-D, one dense QR factorisation serves every delay.
-        """
+        """Error ``||f * g_d - delta_d||`` of every delay: in 1-D the scan, checked at the best and
+        the last delay by direct solves; when that fails (ill-conditioned) or in N-D, dense QR."""
         if self.f.ndim == 1:
             errors = self._scan()
             checks = {best_delay(errors)[0], errors.size - 1}
-            if all(abs(norm2(self.residual(self.levinson((d,)), (d,))) - errors[d] ** 2) <= 1e-9 for d in checks):
+            if all(abs(np.linalg.norm(self.residual(self.levinson((d,)), (d,))) ** 2 - errors[d] ** 2) <= 1e-9
+                   for d in checks):
                 return errors
         return self._dense_errors()
 
@@ -186,10 +173,8 @@ class KernelProblem:
         """
         f, (p,), reg = self.f, self.size, self.reg
         n = self.full_shape[0]
-        _refuse(n * p, TOEPLITZ_MAX_WORK, f"delay='optimal' on {n} delays of a length-{p} inverse")
-        t = self._toeplitz()
-        column = t[:p].copy()
-        column[0] = column[0].real + reg
+        _refuse(n * p, f"delay='optimal' on {n} delays of a length-{p} inverse")
+        t, column = self._toeplitz()
         rhs = np.zeros((p, 2), dtype=np.result_type(column, float))
         rhs[0, 0] = 1.0
         rhs[1:, 1] = np.conj(t[p - np.arange(1, p)])
@@ -213,16 +198,9 @@ class KernelProblem:
         return np.sqrt(np.clip(squared, 0.0, None))
 
     def _dense_errors(self) -> np.ndarray:
-        r"""The errors of every delay from one QR factorisation.
-
-        With the thin QR factorisation :math:`[A; \sqrt\lambda I] = QR` and
-        :math:`Q_A` the first rows of :math:`Q`, :math:`A g_d = Q_A q_d` with
-        :math:`q_d = Q_A^H e_d`, and
-
-        .. math:: \|A g_d - e_d\|^2 = 1 - 2\|q_d\|^2 + q_d^H (Q_A^H Q_A) q_d
-
-        (:math:`1 - \|q_d\|^2` when :math:`\lambda = 0`).
-        """
+        """The errors of every delay from one thin QR factorisation ``[A; sqrt(reg) I] = QR``:
+        with ``Q_A`` the rows of ``A`` and ``q_d = Q_A^H e_d``, ``||A g_d - e_d||^2 =
+        1 - 2 ||q_d||^2 + q_d^H (Q_A^H Q_A) q_d`` (``1 - ||q_d||^2`` when reg = 0)."""
         rows, unknowns = math.prod(self.full_shape), math.prod(self.size)
         if (rows + unknowns) * unknowns > DENSE_QR_MAX_ENTRIES:
             raise ValueError(
@@ -239,8 +217,3 @@ class KernelProblem:
         else:
             squared = 1.0 - leverage
         return np.sqrt(np.clip(squared, 0.0, None)).reshape(self.full_shape)
-
-
-def norm2(a) -> float:
-    """Squared 2-norm of all entries."""
-    return float(np.vdot(a, a).real)

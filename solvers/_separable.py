@@ -111,12 +111,11 @@ def separable_inverse(kernel, size, *, method: str = "ls", delay="centre",
         Method of :func:`solvers.fir_inverse` used on both axes; with
         ``'truncated'`` the factors are the impulse responses of the exact
         IIR inverses of the two factors (see :func:`solvers.iir_inverse`).
-    delay : int, {'centre', 'center', 'optimal'} or pair of them, optional
-        Target position ``(d1, d2)`` on the full grid ``(m + p - 1, n + q - 1)``;
-        one value applies to both axes.  Default ``'centre'``: the centre
-        ``((m + p - 2) // 2, (n + q - 2) // 2)``, the default of
-        :func:`solvers.inverse_kernel`.  ``'optimal'`` picks each axis's
-        least-squares optimal delay.
+    delay : 'center', 'centre', 'optimal', int or (int, int), optional
+        Target position ``(d1, d2)`` on the full grid ``(m + p - 1, n + q - 1)``,
+        spelled as in :func:`solvers.inverse_kernel` (an int applies to both
+        axes).  Default ``'centre'``: ``((m + p - 2) // 2, (n + q - 2) // 2)``.
+        ``'optimal'`` picks each axis's least-squares optimal delay.
     rtol : float, optional
         Rank tolerance of :func:`separate`.
     **options
@@ -170,12 +169,10 @@ def separable_inverse(kernel, size, *, method: str = "ls", delay="centre",
     1-D solves.  With ``reg > 0`` (``A^H A + lambda I`` does not factor) or any
     other method it is only an approximation of that optimum.
 
-    What does not carry over to low-rank kernels: a rank-r kernel is a sum of
-    r separable terms, ``f = sum_k c_k r_k^T``, and the inverse of a sum is
-    not the sum (or any simple combination) of the inverses, so axis-by-axis
-    inversion does not extend; the 3x3 cross ``[[0,1,0],[1,1,1],[0,1,0]]``
-    has rank 2.  The 2-D least-squares inverse (the full convolution matrix
-    of ``f`` and a least-squares solve) handles any rank.
+    A rank-r kernel is a sum of r separable terms, and the inverse of a sum
+    is not a simple combination of the inverses: axis-by-axis inversion does
+    not extend (the 3x3 cross has rank 2); :func:`solvers.inverse_kernel`
+    handles any rank.
 
     References
     ----------
