@@ -565,3 +565,25 @@ def test_precision_follows_the_result_with_zeros_of_h(img_dtype, k_dtype):
         assert est.dtype == out
         assert_close(est, expected, out)
     assert pseudo_inverse_filter(y, CROSS.astype(k_dtype), 0.0).zeroed == 4
+
+
+@st.composite
+def kernels_with_zeros(draw):
+    """A random kernel convolved with [1, 1] along an axis: H has exact zeros on even grids."""
+    shape = draw(st.tuples(st.integers(1, 8), st.integers(2, 8)))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    k = ndi.convolve(np.pad(rng.uniform(-1, 1, (draw(st.integers(1, 4)), draw(st.integers(1, 4)))), ((0, 0), (1, 1))),
+                     [[1.0, 1.0]], mode="constant")
+    return shape, k * 10.0 ** draw(st.integers(-200, 200)), rng.standard_normal(shape)
+
+
+@settings(deadline=None, max_examples=30)
+@given(kernels_with_zeros())
+def test_property_counts_agree_for_real_and_complex_data_and_the_threshold_search(problem):
+    shape, k, y = problem
+    zeroed = pseudo_inverse_filter(y, k, 0.0).zeroed
+    assert pseudo_inverse_filter(y + 0j, k, 0.0).zeroed == zeroed
+    choice = threshold_for_count(k, shape, zeroed)
+    assert choice.exact and choice.threshold == 0.0
+    np.testing.assert_allclose(wiener_filter(y, k, 0.0), pseudo_inverse_filter(y + 0j, k, 0.0).estimate.real,
+                               rtol=1e-9, atol=1e-9 * np.abs(wiener_filter(y, k, 0.0)).max())
