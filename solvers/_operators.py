@@ -149,38 +149,32 @@ def least_squares_iterate(x, r, g, reg, gnorm=None) -> Iterate:
 
 
 # -- operator norm ------------------------------------------------------------
-def _lanczos_ritz_values(op, dtype, steps: int, tol: float | None, rng):
-    """Largest Ritz value of A^H A after each Lanczos step (no reorthogonalisation)."""
+#: Most Lanczos steps :func:`operator_norm` takes (each step solves a
+#: tridiagonal eigenproblem of its size).
+MAX_LANCZOS_STEPS = 1000
+
+
+def _lanczos(op, dtype, steps: int, tol: float | None, rng) -> tuple[float, bool]:
+    """Largest Ritz value of A^H A (three-term Lanczos, no reorthogonalisation)
+    and whether the Krylov space became invariant."""
     gen = np.random.default_rng(rng)
     n = op.shape[1]
     v = gen.standard_normal(n) + (1j * gen.standard_normal(n) if dtype.kind == "c" else 0)
-    v = (v / norm(v)).astype(dtype)
-    v_prev, beta = np.zeros_like(v), 0.0
+    v, v_prev, beta = (v / norm(v)).astype(dtype), 0.0, 0.0
     alphas, betas, theta = [], [], 0.0
     for j in range(steps):
         w = apply(op.rmatvec, apply(op.matvec, v, dtype), dtype)
         alphas.append(float(np.real(inner(v, w))))
-        previous = theta
-        theta = float(eigvalsh_tridiagonal(np.array(alphas), np.array(betas), select="i",
-                                           select_range=(j, j))[0]) if j else alphas[0]
+        previous, theta = theta, float(eigvalsh_tridiagonal(
+            np.array(alphas), np.array(betas), select="i", select_range=(j, j))[0]) if j else alphas[0]
         w -= alphas[-1] * v
         w -= beta * v_prev
         beta = norm(w)
         if beta == 0.0 or (tol is not None and j and abs(theta - previous) <= tol * theta):
-            return max(theta, 0.0), j + 1, beta == 0.0
+            break
         betas.append(beta)
         v_prev, v = v, w / beta
-    return max(theta, 0.0), steps, False
-
-
-def lanczos_slack(steps: int, n: int, complex_: bool, failure_probability: float) -> float:
-    r""":math:`\varepsilon` with :math:`P(\theta_j < (1 - \varepsilon)\lambda_{max})
-    \le` `failure_probability` after `steps` Lanczos steps (math:`\ge 1`: no bound)."""
-    k = steps - 1
-    if k < 1:
-        return math.inf
-    dim = 2 * n if complex_ else n
-    return (math.log(1.648 * math.sqrt(dim) / failure_probability) / (2 * k - 1)) ** 2
+    return max(theta, 0.0), beta == 0.0
 
 
 def operator_norm(A, *, maxiter=100, tol=1e-6, rng=None, upper=False,
@@ -194,26 +188,25 @@ def operator_norm(A, *, maxiter=100, tol=1e-6, rng=None, upper=False,
         The linear map (see :func:`as_operator`).
     maxiter : int, optional
         Maximum number of Lanczos steps (each one product with `A` and one
-        with :math:`A^H`), at least 1 (at least 3 with `upper`).
+        with :math:`A^H`), from 1 (2 with `upper`) to 1000.
     tol : float, optional
-        Estimate: stop when two successive estimates of
-        :math:`\|A\|_2^2` differ by at most ``tol`` times the current one.
-        Upper bound: stop after the fewest steps whose bound exceeds the
-        estimate by a factor at most ``1 + tol`` (see Notes); ``tol > 0``.
+        Estimate: stop when two successive estimates of :math:`\|A\|_2^2`
+        differ by at most ``tol`` times the current one.  Upper bound
+        (``tol > 0``): take the fewest steps whose bound is at most
+        ``1 + tol`` times the estimate (see Notes).
     rng : int or numpy.random.Generator, optional
         Seed or generator for the random start vector.
     upper : bool, optional
         Return the randomised upper bound instead of the estimate.
     failure_probability : float, optional
-        With `upper`: the probability :math:`\delta` (over the random start)
-        that the bound is below :math:`\|A\|_2`; in ``(0, 1)``.
+        With `upper`: the probability :math:`\delta \in (0, 1]` over the
+        random start that the bound is below :math:`\|A\|_2`.
 
     Returns
     -------
     float
-        ``upper=False``: :math:`\sqrt{\theta_j}`, the estimate from below;
-        ``upper=True``: :math:`\sqrt{(1 + \sqrt{\epsilon})\,\theta_j / (1 -
-        \varepsilon_j)}`; 0.0 when :math:`A^H A v = 0` for the start.
+        :math:`\sqrt{\theta_j}` (the estimate), or with `upper`
+        :math:`\sqrt{(1 + \sqrt{\epsilon})\,\theta_j / (1 - \varepsilon_j)}`.
 
     Raises
     ------
@@ -224,40 +217,33 @@ def operator_norm(A, *, maxiter=100, tol=1e-6, rng=None, upper=False,
 
     Notes
     -----
-    Lanczos on :math:`M = A^H A` (three-term recurrence, no
-    reorthogonalisation) from a random Gaussian start gives after :math:`j`
-    steps the Ritz value :math:`\theta_j`, the largest eigenvalue of the
-    :math:`j \times j` tridiagonal matrix: a Rayleigh quotient of
-    :math:`M`, so :math:`\theta_j \le \|A\|_2^2` (up to rounding) and it
-    grows with :math:`j` (Cauchy interlacing).  It converges to
-    :math:`\|A\|_2^2` from below at a rate that depends on the gap to the
-    next singular value, and its residual only bounds the distance to *some*
-    eigenvalue, so :math:`\theta_j` alone is not a bound.
+    After :math:`j` Lanczos steps on :math:`M = A^H A` (three-term
+    recurrence) from a random Gaussian start, the largest Ritz value
+    :math:`\theta_j` is a Rayleigh quotient of :math:`M`: it grows with
+    :math:`j` and converges to :math:`\|A\|_2^2` **from below**, at a rate
+    set by the gap to the next singular value.  Its residual only bounds
+    the distance to *some* eigenvalue, so it is not a bound by itself.
 
-    Upper bound: by Kuczyński and Woźniakowski [1]_, for a start uniform on
-    the sphere (a normalised Gaussian) and any symmetric positive
-    semidefinite :math:`M` of order :math:`N`,
-    :math:`P\{\theta < (1 - \varepsilon)\lambda_{max}\} \le 1.648\sqrt{N}
-    e^{-(2k - 1)\sqrt{\varepsilon}}` for the Krylov information of
-    :math:`k` products; we use :math:`k = j - 1` (conservative) and solve
-    for :math:`\varepsilon_j` at :math:`\delta` = `failure_probability`:
+    Upper bound: for a start uniform on the sphere, Kuczyński and
+    Woźniakowski [1]_ prove :math:`P\{\theta < (1 - \varepsilon)\lambda_{max}\}
+    \le 1.648\sqrt{N} e^{-(2k - 1)\sqrt{\varepsilon}}` for Lanczos with
+    :math:`k` products on any positive semidefinite :math:`M` of order
+    :math:`N`, whatever its spectrum.  With :math:`k = j - 1`
+    (conservative) and :math:`\delta` = `failure_probability`,
 
-    .. math:: \varepsilon_j = \Bigl(\frac{\ln(1.648\sqrt{N}/\delta)}{2j - 3}\Bigr)^2 .
+    .. math:: \varepsilon_j = \bigl(\ln(1.648\sqrt{N}/\delta) / (2j - 3)\bigr)^2,
+              \qquad \|A\|_2^2 \le \theta_j / (1 - \varepsilon_j)
 
-    A complex :math:`M` acts on :math:`\mathbb{R}^{2n}` as a real symmetric
-    matrix with the same eigenvalues, and its complex Krylov space contains
-    the real one, so :math:`N = 2n` there (:math:`N = n` for real).  With
-    probability at least :math:`1 - \delta`,
-    :math:`\|A\|_2^2 \le \theta_j / (1 - \varepsilon_j)`; the factor
-    :math:`1 + \sqrt{\epsilon}` (:math:`\epsilon` the machine epsilon)
-    covers rounding.  When the Krylov space becomes invariant
-    (:math:`\beta_j = 0`), :math:`\theta_j = \|A\|_2^2` exactly (the start
-    has a component along the top singular vector with probability 1) and
-    :math:`\varepsilon_j = 0`.  The number of steps depends only on
-    :math:`N`, :math:`\delta` and `tol`: :math:`1/(1 - \varepsilon_j) \le
-    1 + \texttt{tol}`, about 50 steps for :math:`N = 10^6`,
-    ``tol = 0.05``, :math:`\delta = 10^{-6}`.  A fixed seed makes the
-    result repeatable; the probability is then over the choice of seed.
+    with probability at least :math:`1 - \delta`; :math:`N = n`, or
+    :math:`2n` for complex :math:`A` (:math:`M` acts on
+    :math:`\mathbb{R}^{2n}` with the same eigenvalues and its complex Krylov
+    space contains the real one).  The factor :math:`1 + \sqrt{\epsilon}`
+    (machine epsilon) covers rounding; an invariant Krylov space
+    (:math:`\beta_j = 0`) gives :math:`\theta_j = \|A\|_2^2` and
+    :math:`\varepsilon_j = 0`.  The step count depends only on :math:`N`,
+    :math:`\delta` and `tol` (about 50 for :math:`N = 10^6`, ``tol=0.05``,
+    :math:`\delta = 10^{-6}`).  A fixed seed repeats the result; the
+    probability is then over the seeds.
 
     References
     ----------
@@ -275,17 +261,19 @@ def operator_norm(A, *, maxiter=100, tol=1e-6, rng=None, upper=False,
     True
     """
     op = as_operator(A)
-    maxiter = check_int(maxiter, "maxiter", minimum=3 if upper else 1)
+    maxiter = check_int(maxiter, "maxiter", minimum=2 if upper else 1)
+    if maxiter > MAX_LANCZOS_STEPS:
+        raise ValueError(f"maxiter must be <= {MAX_LANCZOS_STEPS} Lanczos steps, got {maxiter}")
     tol = check_real(tol, "tol", low_open=bool(upper))
     delta = check_real(failure_probability, "failure_probability", low=0.0, high=1.0, low_open=True)
     dtype = operator_dtype(op)
     if not upper:
-        return math.sqrt(_lanczos_ritz_values(op, dtype, maxiter, tol, rng)[0])
-    slack = lambda j: lanczos_slack(j, op.shape[1], dtype.kind == "c", delta)  # noqa: E731
-    steps = next((j for j in range(3, maxiter + 1) if slack(j) <= tol / (1 + tol)), maxiter)
-    if slack(steps) >= 1.0:
+        return math.sqrt(_lanczos(op, dtype, maxiter, tol, rng)[0])
+    log_term = math.log(1.648 * math.sqrt(op.shape[1] * (2 if dtype.kind == "c" else 1)) / delta)
+    steps = min(maxiter, max(2, math.ceil((log_term / math.sqrt(tol / (1 + tol)) + 3) / 2)))
+    slack = (log_term / (2 * steps - 3)) ** 2
+    if slack >= 1.0:
         raise ValueError(f"maxiter={maxiter} Lanczos steps give no upper bound at failure_probability="
                          f"{delta!r}; allowed: more steps or a larger failure_probability")
-    theta, done, invariant = _lanczos_ritz_values(op, dtype, steps, None, rng)
-    margin = (1.0 + math.sqrt(np.finfo(dtype).eps)) / (1.0 if invariant else 1.0 - slack(done))
-    return math.sqrt(theta * margin)
+    theta, invariant = _lanczos(op, dtype, steps, None, rng)
+    return math.sqrt(theta * (1.0 + math.sqrt(np.finfo(dtype).eps)) / (1.0 if invariant else 1.0 - slack))
