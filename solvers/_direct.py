@@ -215,18 +215,12 @@ def _dense(A, op, dtype) -> np.ndarray:
 
 
 def _sparse(A, op, dtype) -> sp.csc_array:
-    if sp.issparse(A):
-        return sp.csc_array(A).astype(dtype, copy=False)
-    return sp.csc_array(_dense(A, op, dtype))
-
-
-def _identity(n, dtype):
-    return sp.identity(n, dtype=dtype, format="csc")
+    return sp.csc_array(A if sp.issparse(A) else _dense(A, op, dtype)).astype(dtype, copy=False)
 
 
 def _augmented(top_right, bottom_left) -> sp.csc_array:
     """``[[I, top_right], [bottom_left, 0]]``."""
-    eye = _identity(top_right.shape[0], top_right.dtype)
+    eye = sp.identity(top_right.shape[0], dtype=top_right.dtype, format="csc")
     return sp.csc_array(sp.bmat([[eye, top_right], [bottom_left, None]], format="csc"))
 
 
@@ -246,7 +240,7 @@ def _solve_sparse(M: sp.csc_array, b: np.ndarray, reg: float):
     m, n = M.shape
     MH = M.conj().T
     if reg > 0.0:
-        K = sp.csc_array(MH @ M + reg * _identity(n, M.dtype))
+        K = sp.csc_array(MH @ M + reg * sp.identity(n, dtype=M.dtype, format="csc"))
         return _lu_solve(K, MH @ b, M.shape), {"system": "LU of A^H A + reg I"}
     if m >= n:
         K = _augmented(M, MH)
