@@ -188,10 +188,10 @@ class KernelProblem:
         for d in range(n):
             g = buffer[n - d: n - d + p]
             lo = max(0, d - f.size + 1)
-            fit = np.dot(g[lo: d + 1], np.conj(fc[d - lo::-1][: min(d, p - 1) + 1 - lo]))
-            squared[d] = 1.0 - fit.real - (reg * np.vdot(g, g).real if reg else 0.0)
+            fit = np.einsum("i,i", g[lo: d + 1], np.conj(fc[d - lo::-1][: min(d, p - 1) + 1 - lo]))
+            squared[d] = 1.0 - fit.real - (reg * np.einsum("i,i", g.conj(), g).real if reg else 0.0)
             if d + 1 < n:
-                alpha, beta = fc[d + 1] - np.dot(r, g), g[p - 1]
+                alpha, beta = fc[d + 1] - np.einsum("i,i", r, g), g[p - 1]   # no BLAS threads
                 g = buffer[n - d - 1: n - d - 1 + p]
                 g += alpha * x
                 g += beta * z
