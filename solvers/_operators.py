@@ -110,18 +110,14 @@ def as_vector(v, size: int, name: str, dtype, against: str) -> np.ndarray:
     return arr.ravel()
 
 
-def problem_data(A, b, x0=None, *, b_size=None):
-    """Operator, working dtype, data vector and start vector (or None).
-
-    `b` must have ``A.shape[0]`` entries (`b_size` when given) and `x0`
-    ``A.shape[1]``; both must be finite.
-    """
+def problem_data(A, b, x0=None):
+    """Operator, working dtype, data vector and start vector (or None):
+    `b` needs ``A.shape[0]`` finite entries and `x0` ``A.shape[1]``."""
     op = as_operator(A)
     b_arr = np.asarray(b)
     x0_arr = None if x0 is None else np.asarray(x0)
     dtype = float_dtype(operator_dtype(op), b_arr, *(() if x0_arr is None else (x0_arr,)))
     m, n = op.shape
-    m = m if b_size is None else b_size
     b_vec = as_vector(b_arr, m, "b", dtype, f"A has shape {op.shape} and needs {m} entries")
     x_vec = None if x0_arr is None else as_vector(
         x0_arr, n, "x0", dtype, f"A has shape {op.shape} and needs {n} entries")
