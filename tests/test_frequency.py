@@ -587,3 +587,8 @@ def test_property_counts_agree_for_real_and_complex_data_and_the_threshold_searc
     assert choice.exact and choice.threshold == 0.0
     np.testing.assert_allclose(wiener_filter(y, k, 0.0), pseudo_inverse_filter(y + 0j, k, 0.0).estimate.real,
                                rtol=1e-9, atol=1e-9 * np.abs(wiener_filter(y, k, 0.0)).max())
+
+
+def test_threshold_for_count_refuses_a_grid_beyond_the_memory_limit():
+    with pytest.raises(ValueError, match=r"shape \(1000000, 1000000\) needs about .* GiB .* above the limit"):
+        threshold_for_count(CROSS, (10**6, 10**6), 0)
