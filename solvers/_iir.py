@@ -69,11 +69,17 @@ def _circle_offender(coefficients: np.ndarray, zeros: np.ndarray, tol: float):
     return complex(zeros[k]), float(dist[k]), float(values[k])
 
 
-def _cascade(poles: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """``x`` filtered by ``prod_k 1/(1 - p_k z^{-1})``, one first-order section per pole."""
-    for p in poles:
-        x = ss.lfilter([1.0], [1.0, -p], x)
-    return x
+def _cascade(poles, x: np.ndarray) -> np.ndarray:
+    """``x`` filtered by ``prod_k 1/(1 - p_k z^{-1})``: real second-order sections for a real
+    `x` and conjugate pairs of poles, else one complex first-order section per pole."""
+    if len(poles) == 0:
+        return x
+    if not np.iscomplexobj(x):
+        return ss.sosfilt(ss.zpk2sos([], poles, 1.0), x)
+    sos = np.zeros((len(poles), 6), dtype=np.complex128)
+    sos[:, 0] = sos[:, 3] = 1.0
+    sos[:, 4] = -np.asarray(poles)
+    return ss.sosfilt(sos, x)
 
 
 def _tail_length(poles: np.ndarray) -> int:
@@ -263,10 +269,10 @@ class IIRInverse:
         tail = _tail_length(self.inner_zeros) if self.outer_zeros.size else 0   # causal output decays
         _check_samples(shift + tail, f"beyond the signal; causal poles of radius up to "
                                      f"{np.abs(self.inner_zeros).max(initial=0):.12g} decay that slowly")
-        w = _cascade(self.inner_zeros, np.concatenate([x, np.zeros(shift + tail)]).astype(np.complex128))
-        y = self._scale * _cascade(1.0 / self.outer_zeros, w[::-1])[::-1][shift: shift + x.size]
-        return (y if np.iscomplexobj(self.kernel) or np.iscomplexobj(x) else y.real).astype(
-            float_dtype(self.kernel, x), copy=False)
+        w = np.zeros(x.size + shift + tail, dtype=np.result_type(x, self.kernel, np.float64))
+        w[: x.size] = x
+        y = self._scale * _cascade(1.0 / self.outer_zeros, _cascade(self.inner_zeros, w)[::-1])[::-1]
+        return y[shift: shift + x.size].astype(float_dtype(self.kernel, x), copy=False)
 
 
 def _check_samples(n: int, why: str):
@@ -303,10 +309,6 @@ def _far_response(poles: np.ndarray, v: np.ndarray, first: int, count: int) -> n
     for p, s0 in zip(poles[1:], state[1:]):
         y = np.concatenate([[s0], ss.lfilter([1.0], [1.0, -p], y[1:], zi=[p * s0])[0]])
     return y
-
-
-def _format_zero(z: complex) -> str:
-    return f"{z.real:.6g}" if z.imag == 0 else f"{z:.6g}"
 
 
 def iir_inverse(h, *, tol: float = DEFAULT_TOL) -> IIRInverse:
@@ -387,7 +389,7 @@ def iir_inverse(h, *, tol: float = DEFAULT_TOL) -> IIRInverse:
     if offender is not None:
         z, dist, value = offender
         raise ValueError(
-            f"no stable inverse: h has a zero at z = {_format_zero(z)} at distance {dist:.3g} "
+            f"no stable inverse: h has a zero at z = {z.real if z.imag == 0 else z:.6g} at distance {dist:.3g} "
             f"from the unit circle (tol = {tol:g}; |H| = {value:.3g} at the nearest point of "
             f"the circle), so 1/H(z) has a pole on the circle"
         )
