@@ -120,7 +120,7 @@ class Spectrum:
 
     Notes
     -----
-    ``H`` is scaled by ``2**-e`` and, when ``max|y|`` lies beyond
+    The kernel and ``H`` are scaled by ``2**-e`` and, when ``max|y|`` lies beyond
     ``2**(emax/4)`` or below ``2**(-emax/4)`` (a transform could overflow or
     lose digits), the data by ``2**-d``.  Powers of two scale exactly, the
     solve runs on numbers near 1 and its result is scaled back once by
@@ -138,14 +138,16 @@ class Spectrum:
     def __init__(self, y: np.ndarray, kernel: np.ndarray, basis: str, *, rtol=None):
         dtype = float_dtype(y, kernel)
         y = y.astype(dtype, copy=False)
-        kernel = kernel.astype(dtype if np.iscomplexobj(kernel) else np.finfo(dtype).dtype, copy=False)
+        kernel = kernel.astype(dtype if np.iscomplexobj(kernel) else np.finfo(dtype).dtype)  # a copy
         self.shape, self.basis = y.shape, basis
         self.half = basis == "fft" and not (np.iscomplexobj(y) or np.iscomplexobj(kernel))
-        self.H = eigenvalues(kernel, y.shape, basis, real=self.half)
+        k = _exponent(kernel)  # taps near the largest float must not overflow the transform
+        self.H = eigenvalues(_scale(kernel, -k), y.shape, basis, real=self.half)
         self.a = np.abs(self.H)
-        self.e = int(np.frexp(self.a.max())[1]) - 1
+        e = int(np.frexp(self.a.max())[1]) - 1
         for v in (self.H, self.a):
-            _scale(v, -self.e)
+            _scale(v, -e)
+        self.e = e + k
         self.zero = zeros_of(self.a, size=y.size, rtol=rtol)
         self.zeros, self.smallest = self.count(self.zero), float(np.ldexp(self.a.min(), self.e))
         d = _exponent(y)

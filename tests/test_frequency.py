@@ -280,6 +280,13 @@ def test_an_image_near_the_largest_float_gives_the_finite_answer():
                                rtol=1e-14)
 
 
+def test_a_kernel_near_the_largest_float_gives_the_finite_answer():
+    # a 5x5 box of 1e307 on 8x8 has H(0) = 2.5e308 (beyond the largest float) and no zeros
+    y = np.full((8, 8), 1e300)
+    np.testing.assert_allclose(wiener_filter(y, np.full((5, 5), 1e307), 0.0), 4e-9, rtol=1e-13)
+    np.testing.assert_allclose(inverse_filter(y, np.full((5, 5), 1e307)), 4e-9, rtol=1e-13)
+
+
 def test_a_result_beyond_the_float_range_is_an_error_not_inf():
     y = np.full((4, 4), 1e308)
     k = np.array([[0.03, 0.01]])  # |H| >= 0.02 and H(0) = 0.04: the answer is 2.5e309
