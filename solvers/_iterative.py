@@ -584,9 +584,9 @@ def pcg(T, b, *, preconditioner=None, x0=None, maxiter=None, tol=1e-8,
         measure: Callable | None = None) -> SolverResult:
     r"""Preconditioned conjugate gradients for a Hermitian positive definite system.
 
-    Solves :math:`T x = b`, for instance the normal equations
-    :math:`(A^H A + \lambda I)\,x = A^H b` with a fast product by
-    :math:`T` (as :func:`solvers.inverse_kernel` does with FFTs).
+    Solves :math:`T x = b`, e.g. the normal equations
+    :math:`(A^H A + \lambda I)\,x = A^H b` with a fast :math:`T`
+    (:func:`solvers.inverse_kernel` applies it by FFT).
 
     Parameters
     ----------
@@ -617,16 +617,14 @@ def pcg(T, b, *, preconditioner=None, x0=None, maxiter=None, tol=1e-8,
     Returns
     -------
     SolverResult
-        ``solution`` (1-D), ``residual`` (:math:`T x - b`), ``objective``
-        and ``history`` as given by `measure` (``gradient_norm`` is
-        :math:`\|T x - b\|_2`), ``info`` with ``b_norm`` and
-        ``best_iteration``; the rest as in :func:`gradient_descent`.
+        As in :func:`gradient_descent`, with ``residual`` :math:`T x - b`,
+        ``objective`` and ``history`` from `measure` (``gradient_norm`` is
+        :math:`\|T x - b\|_2`) and ``info`` with ``b_norm``.
 
     Raises
     ------
     TypeError, ValueError
-        As in :func:`gradient_descent`, and for a `T` or `preconditioner`
-        that is not ``(n, n)``.
+        As in :func:`gradient_descent`; a `T` or `preconditioner` not ``(n, n)``.
 
     Notes
     -----
