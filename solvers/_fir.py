@@ -20,7 +20,7 @@ from convops import float_dtype
 from convops._validation import check_int, check_real
 
 from ._iir import DEFAULT_TOL, iir_inverse
-from ._kernel_problem import DELAY_KEYWORDS, KernelProblem, check_invertible, frequency_error
+from ._kernel_problem import DELAY_KEYWORDS, KernelProblem, check_invertible, frequency_error, frequency_grid, refuse
 from ._progress import progress_bar
 from ._result import History, HistoryRecorder, SolverResult
 
@@ -76,11 +76,9 @@ def _fir_frequency(problem: KernelProblem, d: int) -> _Solve:
     small = np.abs(spectrum) <= 16 * _EPS * np.abs(h).sum()
     if small.any():
         k = int(np.flatnonzero(small)[0])
-        raise ValueError(
-            f"method='frequency': H has a zero on the {p}-point DFT grid at index {k} "
-            f"(omega = 2 pi {k}/{p} = {2 * np.pi * k / p:.6g}, |H| = {abs(spectrum[k]):.3g}); "
-            f"1/H does not exist there: choose another length or method"
-        )
+        raise ValueError(f"method='frequency': H has a zero on the {p}-point DFT grid at index {k} (omega = "
+                         f"2 pi {k}/{p} = {2 * np.pi * k / p:.6g}, |H| = {abs(spectrum[k]):.3g}); 1/H does not "
+                         f"exist there: choose another length or method")
     phase = np.exp(-2j * np.pi * np.arange(spectrum.size) * d / p)
     g = sfft.irfft(phase / spectrum, n=p) if real else sfft.ifft(phase / spectrum)
     return _Solve(g, message=f"inverse DFT of exp(-i omega d)/H on {p} points")
@@ -88,6 +86,9 @@ def _fir_frequency(problem: KernelProblem, d: int) -> _Solve:
 
 def _fir_lms(problem: KernelProblem, d: int, *, mu, n_samples, rng, block, rtol, progress) -> _Solve:
     hw, (p,) = problem.f, problem.size
+    refuse(n_samples, "method='lms'", MAX_LMS_SAMPLES, "samples")
+    refuse(n_samples * p, f"method='lms' with {n_samples} samples and {p} taps")
+    ls_error = float(np.linalg.norm(problem.residual(problem.levinson((d,)), d)))
     dtype = hw.dtype
     gen = np.random.default_rng(rng)
     u = gen.standard_normal(n_samples)                    # unit-variance white noise (circular if complex)
@@ -117,7 +118,6 @@ def _fir_lms(problem: KernelProblem, d: int, *, mu, n_samples, rng, block, rtol,
                        gradient_norm=np.linalg.norm(problem.gradient(g, r)))
             bar.update(k + 1 - start)
     error = float(np.linalg.norm(problem.residual(g, d)))
-    ls_error = float(np.linalg.norm(problem.residual(problem.levinson((d,)), d)))
     converged = error <= (1.0 + rtol) * ls_error + math.sqrt(_EPS)
     verdict = "within" if converged else "not within"
     return _Solve(g, iterations=n_samples, converged=converged, history=rec.history(),
@@ -129,14 +129,6 @@ def _fir_lms(problem: KernelProblem, d: int, *, mu, n_samples, rng, block, rtol,
 
 _SOLVERS = {"ls": _fir_ls, "truncated": _fir_truncated, "frequency": _fir_frequency,
             "lms": _fir_lms}
-
-
-def _check_samples(n) -> int:
-    n = check_int(n, "n_samples", minimum=1)
-    if n > MAX_LMS_SAMPLES:
-        raise ValueError(f"n_samples = {n:,} is above the limit of {MAX_LMS_SAMPLES:,} (one adaptation step "
-                         f"and a few arrays of that length each)")
-    return n
 
 
 def _method_options(method: str, given: dict) -> dict:
@@ -153,7 +145,7 @@ def _method_options(method: str, given: dict) -> dict:
         "tol": lambda v: check_real(DEFAULT_TOL if v is None else v, "tol", low=0.0),
         "mu": lambda v: check_real(0.1 if v is None else v, "mu", low=0.0, high=2.0,
                                     low_open=True),
-        "n_samples": lambda v: _check_samples(50_000 if v is None else v),
+        "n_samples": lambda v: check_int(50_000 if v is None else v, "n_samples", minimum=1),
         "rng": lambda v: v,
         "block": lambda v: None if v is None else check_int(v, "block", minimum=1),
         "rtol": lambda v: check_real(0.1 if v is None else v, "rtol", low=0.0),
@@ -312,6 +304,7 @@ def fir_inverse(h, length, *, delay=0, method="ls", reg=None, tol=None, mu=None,
         opts["progress"] = progress
     problem = KernelProblem(h.astype(np.complex128 if np.iscomplexobj(h) else np.float64), (p,),
                             opts.pop("reg", 0.0))
+    frequency_grid(problem.full_shape, FREQUENCY_OVERSAMPLING)     # refused before any work
     (d,), errors = problem.resolve(delay)
     solve = _SOLVERS[method](problem, d, **opts)
     g = solve.g

@@ -16,7 +16,7 @@ from convops import convolution_matrix
 from convops._validation import check_kernel, ints_per_axis
 
 __all__ = ["DELAY_KEYWORDS", "KernelProblem", "best_delay", "check_invertible", "check_size", "frequency_error",
-           "parse_delay"]
+           "frequency_grid", "parse_delay", "refuse"]
 
 #: Words accepted for a delay besides indices: the centre of the full grid
 #: (two spellings) and the delay of least error.
@@ -26,6 +26,8 @@ DELAY_KEYWORDS = ("center", "centre", "optimal")
 DENSE_QR_MAX_ENTRIES = 25_000_000
 #: Largest ``(m + p - 1) p`` (1-D delay scan) or ``p**2`` (Levinson solve).
 TOEPLITZ_MAX_WORK = 2_000_000_000
+#: Largest grid of :func:`frequency_error`.
+FREQUENCY_GRID_MAX = 2**26
 
 
 def check_invertible(kernel, *, ndim: int | None = None, name: str = "kernel") -> np.ndarray:
@@ -64,10 +66,8 @@ def parse_delay(delay, full_shape: tuple[int, ...]):
 
 
 def best_delay(errors: np.ndarray, *, rtol: float = 1e-9) -> tuple[int, ...]:
-    """The delay of smallest error; among ties (within `rtol` of the
-    smallest, e.g. every delay of a kernel with a zero on the unit circle),
-    the one nearest the centre of the grid, so that the choice does not hang
-    on rounding."""
+    """The delay of smallest error; among ties (within `rtol`, e.g. a zero on the unit circle)
+    the one nearest the centre of the grid, so that the choice does not hang on rounding."""
     errors = np.asarray(errors)
     ties = np.argwhere(errors <= errors.min() * (1 + rtol) + np.finfo(float).tiny)
     centre = (np.array(errors.shape) - 1) / 2
@@ -75,17 +75,24 @@ def best_delay(errors: np.ndarray, *, rtol: float = 1e-9) -> tuple[int, ...]:
     return tuple(int(i) for i in ties[nearest])
 
 
+def frequency_grid(shape: tuple[int, ...], oversampling: int) -> tuple[int, ...]:
+    """The next power of two >= ``oversampling * (n + 1)`` points per axis of length ``n``."""
+    grid = tuple(1 << math.ceil(math.log2(oversampling * (n + 1))) for n in shape)
+    refuse(math.prod(grid), f"the frequency error on a {'x'.join(map(str, grid))} grid", FREQUENCY_GRID_MAX, "points")
+    return grid
+
+
 def frequency_error(residual: np.ndarray, oversampling: int) -> tuple[float, tuple[int, ...]]:
-    """``max |DTFT(residual)|`` on a grid of the next power of two >=
-    ``oversampling * (n + 1)`` points per axis of length ``n``."""
-    shape = tuple(1 << math.ceil(math.log2(oversampling * (n + 1))) for n in residual.shape)
-    return float(np.abs(sfft.fftn(residual, shape)).max()), shape
+    """``max |DTFT(residual)|`` on :func:`frequency_grid`, and that grid."""
+    grid = frequency_grid(residual.shape, oversampling)
+    return float(np.abs(sfft.fftn(residual, grid)).max()), grid
 
 
-def _refuse(work: int, what: str):
-    if work > TOEPLITZ_MAX_WORK:
-        raise ValueError(f"{what} costs {work:,} operations, above the limit of {TOEPLITZ_MAX_WORK:,}; use a "
-                         f"smaller size{' or give the delay explicitly' if 'optimal' in what else ''}")
+def refuse(work: int, what: str, limit: int = TOEPLITZ_MAX_WORK, unit: str = "operations"):
+    """Raise at once when `work` exceeds `limit`, naming what and how much."""
+    if work > limit:
+        raise ValueError(f"{what} costs {work:,} {unit}, above the limit of {limit:,}; use a smaller "
+                         f"size{' or give the delay explicitly' if 'optimal' in what else ''}")
 
 
 class KernelProblem:
@@ -143,7 +150,7 @@ class KernelProblem:
     def levinson(self, delay) -> np.ndarray:
         """The 1-D solution for `delay` by Levinson on the Toeplitz normal equations."""
         (p,) = self.size
-        _refuse(p * p, f"a Levinson solve of length {p}")
+        refuse(p * p, f"a Levinson solve of length {p}")
         return sla.solve_toeplitz(self._toeplitz()[1], self.rhs(delay))
 
     def delay_errors(self) -> np.ndarray:
@@ -173,7 +180,7 @@ class KernelProblem:
         """
         f, (p,), reg = self.f, self.size, self.reg
         n = self.full_shape[0]
-        _refuse(n * p, f"delay='optimal' on {n} delays of a length-{p} inverse")
+        refuse(n * p, f"delay='optimal' on {n} delays of a length-{p} inverse")
         t, column = self._toeplitz()
         rhs = np.zeros((p, 2), dtype=np.result_type(column, float))
         rhs[0, 0] = 1.0

@@ -13,7 +13,7 @@ from convops import float_dtype
 from convops._validation import check_real
 
 from ._fir import fir_inverse
-from ._kernel_problem import KernelProblem, check_invertible, check_size, frequency_error, parse_delay
+from ._kernel_problem import KernelProblem, check_invertible, check_size, frequency_error, frequency_grid, parse_delay
 from ._result import HistoryRecorder, SolverResult
 
 __all__ = ["separate", "separable_inverse"]
@@ -195,6 +195,7 @@ def separable_inverse(kernel, size, *, method: str = "ls", delay="centre",
     col, row = separate(k, rtol=rtol)
     problem = KernelProblem(k.astype(np.complex128 if np.iscomplexobj(k) else np.float64), size)
     d = parse_delay(delay, problem.full_shape)
+    frequency_grid(problem.full_shape, FREQUENCY_OVERSAMPLING_2D)     # refused before any work
     axes = [fir_inverse(factor, n, delay=d if d == "optimal" else (d_axis,), method=method, **options)
             for factor, n, d_axis in zip((col, row), size, (0, 0) if d == "optimal" else d)]
     d = tuple(a.info["delay"] for a in axes)

@@ -439,8 +439,10 @@ def test_billionth_sample_of_a_pole_near_the_circle():
     (lambda: iir_inverse([1.0, -0.5]).impulse_response(0, 10**9),
      r"stop - start = 1,000,000,000 samples asked for\), above the limit of 50,000,000"),
     (lambda: fir_inverse([1.0, -0.5], 4, method="lms", n_samples=10**9),
-     r"n_samples = 1,000,000,000 is above the limit of 10,000,000"),
-], ids=["impulse-tail", "apply-tail", "samples-asked", "lms-samples"])
+     r"method='lms' costs 1,000,000,000 samples, above the limit of 10,000,000"),
+    (lambda: fir_inverse([1.0, -0.5], 40_000, method="lms", n_samples=10**6),
+     r"method='lms' with 1000000 samples and 40000 taps costs 40,000,000,000 operations, above the limit"),
+], ids=["impulse-tail", "apply-tail", "samples-asked", "lms-samples", "lms-work"])
 def test_long_recursions_are_refused_at_once(call, pattern):
     began = time.perf_counter()
     with pytest.raises(ValueError, match=pattern):

@@ -68,7 +68,11 @@ def test_optimal_delay_of_a_long_inverse_is_the_dense_optimum(reg):
     (lambda: fir_inverse([0.5, 1.0], 60_000), r"a Levinson solve of length 60000 costs 3,600,000,000 operations"),
     (lambda: inverse_kernel(np.ones((3, 3)), (101, 101), delay="optimal"),
      r"delay='optimal' factorises a dense 20810x10201 matrix, above the limit of 25,000,000 entries"),
-], ids=["fir-scan", "inverse-kernel-scan", "levinson", "dense-2d"])
+    (lambda: fir_inverse([1.0, -0.5], 5_000_000, method="frequency"),
+     r"the frequency error on a 134217728 grid costs 134,217,728 points, above the limit of 67,108,864"),
+    (lambda: separable_inverse(np.outer([1.0, 0.5], [1.0, 0.3]), 3000),
+     r"the frequency error on a 16384x16384 grid costs 268,435,456 points"),
+], ids=["fir-scan", "inverse-kernel-scan", "levinson", "dense-2d", "fir-frequency-grid", "separable-frequency-grid"])
 def test_cost_limits_refuse_at_once(call, pattern):
     began = time.perf_counter()
     with pytest.raises(ValueError, match=pattern):
