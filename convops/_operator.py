@@ -47,8 +47,24 @@ def _ndimage_correlate(x, weights, offsets, mode):
     """``y[k] = sum_t w[t] x_ext[k + offset + t]`` (per axis) by
     ``scipy.ndimage.correlate``, for offsets in ``-(m - 1) .. 0``."""
     origin = [-off - m // 2 for off, m in zip(offsets, weights.shape)]
+    # scipy.ndimage drops every weight of magnitude <= 2.2e-16 (an absolute
+    # threshold), so the weights are scaled by a power of two to a largest
+    # magnitude in [0.5, 1) and the result scaled back: both exact.
+    exponent = int(np.frexp(np.abs(weights).max())[1]) if np.any(weights) else 0
     # (ndimage conjugates complex correlation weights; undo it.)
-    return ndi.correlate(x, weights.conj() if np.iscomplexobj(weights) else weights, mode=mode, origin=origin)
+    scaled = _times_power_of_two(weights.conj() if np.iscomplexobj(weights) else weights, -exponent)
+    return _times_power_of_two(ndi.correlate(x, scaled, mode=mode, origin=origin), exponent)
+
+
+def _times_power_of_two(a: np.ndarray, exponent: int) -> np.ndarray:
+    """``a * 2**exponent`` in the dtype of `a`, exact unless it under- or
+    overflows (two factors, so that each is representable)."""
+    if exponent == 0:
+        return a
+    real = np.finfo(a.dtype).dtype
+    for part in (exponent // 2, exponent - exponent // 2):
+        a = a * real.type(2.0**part)
+    return a
 
 
 def _ndimage_same_is_safe(weights_shape, offsets, in_shape) -> bool:

@@ -171,3 +171,21 @@ def test_options_follow_one_case_rule():
         np.testing.assert_allclose(op @ image.ravel("F"), A @ image.ravel("F"), atol=1e-12)
         B = convolution_matrix(kernel, image.shape, **{k: v for k, v in kw.items() if k != "method"})
         assert (B != A).nnz == 0
+
+
+@pytest.mark.parametrize("boundary", list(BOUNDARIES))
+@pytest.mark.parametrize("output", list(OUTPUTS))
+@pytest.mark.parametrize("scale", [1e-300, 1e-200, 1e-17, 1e200, 1e300])
+def test_operator_is_right_at_any_scale_of_the_kernel(boundary, output, scale):
+    # scipy.ndimage drops weights of magnitude <= 2.2e-16 (an absolute
+    # threshold): a kernel of 1e-17 was applied as all zeros.
+    rng = np.random.default_rng(5)
+    kernel, image = scale * rng.standard_normal((3, 4)), rng.standard_normal((9, 8)) / scale
+    A = convolution_matrix(kernel, image.shape, boundary=boundary, output=output)
+    v = rng.standard_normal(A.shape[0]) / scale
+    for method in ("direct", "fft"):
+        op = convolution_operator(kernel, image.shape, boundary=boundary, output=output, method=method)
+        y, ref = op @ image.ravel(), A @ image.ravel()
+        assert np.abs(y - ref).max() <= 1e-14 * np.abs(ref).max(), method
+        z, ref = op.rmatvec(v), A.T @ v
+        assert np.abs(z - ref).max() <= 1e-14 * np.abs(ref).max(), method
