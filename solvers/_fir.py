@@ -34,10 +34,8 @@ FIR_METHODS: dict[str, tuple[str, ...]] = {
     "lms": ("mu", "n_samples", "rng", "block", "rtol"),
 }
 
-#: Oversampling of the frequency grid on which ``max_frequency_error`` is
-#: taken: the next power of two >= FREQUENCY_OVERSAMPLING * (m + p).
+#: Oversampling of the grid of ``max_frequency_error`` (see :func:`frequency_grid`).
 FREQUENCY_OVERSAMPLING = 16
-
 #: Most training samples of ``'lms'``.
 MAX_LMS_SAMPLES = 10_000_000
 
@@ -219,9 +217,10 @@ def fir_inverse(h, length, *, delay=0, method="ls", reg=None, tol=None, mu=None,
     ------
     ValueError
         Empty, all-zero, non-1-D or non-finite `h`; ``length < 1``; a delay
-        outside ``0..m+p-2`` or an unknown word; a solve or delay scan above
-        its cost limit (``length**2`` or ``(m + length - 1) length`` above
-        2e9), ``n_samples`` above 1e7; an unknown method; an option
+        outside ``0..m+p-2`` or an unknown word; work above a limit, refused
+        at once (``length**2``, ``(m + length - 1) length`` or ``n_samples
+        length`` above 2e9, ``n_samples`` above 1e7, a frequency grid above
+        2**26 points); an unknown method; an option
         given to a method that does not take it or out of range; for
         ``'truncated'`` a zero of `h` on the unit circle; for
         ``'frequency'`` a zero of ``H`` on the ``p``-point DFT grid.

@@ -34,8 +34,7 @@ __all__ = ["IIRInverse", "iir_inverse"]
 #: samples before it drops below machine precision.
 DEFAULT_TOL = 1e-6
 
-#: Most samples one run of the recursions may span (their decay lengths
-#: grow without bound as a pole nears the unit circle).
+#: Most samples one run of the recursions may span (decay lengths grow as poles near the circle).
 MAX_RECURSION_SAMPLES = 50_000_000
 
 _EPS = np.finfo(np.float64).eps

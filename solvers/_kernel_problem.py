@@ -18,8 +18,7 @@ from convops._validation import check_kernel, ints_per_axis
 __all__ = ["DELAY_KEYWORDS", "KernelProblem", "best_delay", "check_invertible", "check_size", "frequency_error",
            "frequency_grid", "parse_delay", "refuse"]
 
-#: Words accepted for a delay besides indices: the centre of the full grid
-#: (two spellings) and the delay of least error.
+#: Words accepted for a delay besides indices: the centre of the full grid, and the best delay.
 DELAY_KEYWORDS = ("center", "centre", "optimal")
 
 #: Largest dense ``[A; sqrt(reg) I]`` factorised for the errors of every delay.

@@ -18,9 +18,7 @@ from ._result import HistoryRecorder, SolverResult
 
 __all__ = ["separate", "separable_inverse"]
 
-#: Oversampling of the 2-D frequency grid of ``max_frequency_error``: the
-#: next power of two >= 4 (m + p) on each axis (16 on one axis, as in
-#: fir_inverse, would be 16 times larger in 2-D).
+#: Oversampling of the 2-D grid of ``max_frequency_error`` (16 per axis would be 16 times larger).
 FREQUENCY_OVERSAMPLING_2D = 4
 
 
