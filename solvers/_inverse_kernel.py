@@ -135,8 +135,10 @@ class _NormalEquations:
 
     def operator(self, fn, dtype) -> LinearOperator:
         """`fn` (``apply`` or ``solve_preconditioner``) on flat vectors."""
-        n = math.prod(self.size)
-        return LinearOperator((n, n), matvec=lambda v: fn(v.reshape(self.size)).ravel(), dtype=dtype)
+        n, flat = math.prod(self.size), (lambda v: fn(v.reshape(self.size)).ravel())
+        op = LinearOperator((n, n), matvec=flat, dtype=dtype)
+        op.matvec = flat  # the sizes are ours: skip the per-call shape checks
+        return op
 
 
 def _pcg(problem: _Problem, delay, *, tol, maxiter, callback, progress) -> SolverResult:

@@ -94,7 +94,7 @@ def apply(fn, v, dtype, name: str = "A") -> np.ndarray:
     out = fn(v)
     if not (type(out) is np.ndarray and out.ndim == 1 and out.dtype == dtype):
         out = np.asarray(out).reshape(-1).astype(dtype, copy=False)
-    if not np.isfinite(out.sum()) and np.all(np.isfinite(v)):
+    if not math.isfinite(abs(np.add.reduce(out))) and np.all(np.isfinite(v)):
         bad = np.count_nonzero(~np.isfinite(out))
         if bad:
             raise ValueError(f"the operator {name} returned {bad} non-finite value(s) (NaN or inf) "
