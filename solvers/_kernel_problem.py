@@ -154,14 +154,16 @@ class KernelProblem:
 
     def delay_errors(self) -> np.ndarray:
         """Error ``||f * g_d - delta_d||`` of every delay: in 1-D the scan, checked at the best and
-        the last delay by direct solves; when that fails (ill-conditioned) or in N-D, dense QR."""
+        the last delay by direct solves; when that fails (ill-conditioned) or in N-D, dense QR.
+        Always in double precision, so that the choice of delay does not depend on the dtype."""
+        wide = KernelProblem(self.f.astype(np.result_type(self.f, np.float64)), self.size, self.reg)
         if self.f.ndim == 1:
-            errors = self._scan()
+            errors = wide._scan()
             checks = {best_delay(errors)[0], errors.size - 1}
-            if all(abs(np.linalg.norm(self.residual(self.levinson((d,)), (d,))) ** 2 - errors[d] ** 2) <= 1e-9
+            if all(abs(np.linalg.norm(wide.residual(wide.levinson((d,)), (d,))) ** 2 - errors[d] ** 2) <= 1e-9
                    for d in checks):
                 return errors
-        return self._dense_errors()
+        return wide._dense_errors()
 
     def _scan(self) -> np.ndarray:
         r"""1-D errors of every delay in ``O((m + p) p)`` time and ``O(m + p)`` memory.

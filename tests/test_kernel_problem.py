@@ -47,7 +47,7 @@ def test_ill_conditioned_scan_agrees_with_the_dense_path():
 def test_a_scan_that_fails_its_check_falls_back_to_the_dense_path(monkeypatch):
     problem = KernelProblem(KERNELS["mixed"], (12,), 0.0)
     wrong = np.linspace(0.1, 0.9, problem.full_shape[0])
-    monkeypatch.setattr(problem, "_scan", lambda: wrong)
+    monkeypatch.setattr(KernelProblem, "_scan", lambda self: wrong)
     np.testing.assert_allclose(problem.delay_errors(), problem._dense_errors(), rtol=0, atol=0)
 
 
@@ -113,3 +113,12 @@ def test_every_function_takes_the_same_delay_spellings(name):
         call(full[0])
     with pytest.raises(TypeError, match=r"^delay must be an int or a sequence of ints, got 1.5$"):
         call(1.5)
+
+
+def test_single_precision_kernels_choose_the_same_delay():
+    h = np.array([0.5, 1.0, 0.2])
+    wide = inverse_kernel(h, 30, delay="optimal")
+    narrow = inverse_kernel(h.astype(np.float32), 30, delay="optimal")
+    assert narrow.solution.dtype == np.float32
+    assert narrow.info["delay"] == wide.info["delay"] == (fir_inverse(h, 30, delay="optimal").info["delay"],)
+    np.testing.assert_allclose(narrow.info["errors_by_delay"], wide.info["errors_by_delay"], rtol=1e-6)  # 0.2 rounded
