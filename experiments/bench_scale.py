@@ -27,7 +27,6 @@ import json
 import math
 import subprocess
 import sys
-import time
 
 import numpy as np
 

@@ -56,7 +56,6 @@ import time
 
 import numpy as np
 from matplotlib.ticker import NullFormatter, ScalarFormatter
-from tqdm.auto import tqdm
 
 from convops import convolution_matrix, convolution_operator, psf2otf
 from experiments._metrics import FIT_FLOOR, fit_geometric_rate, fit_power_law

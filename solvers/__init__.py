@@ -3,29 +3,38 @@
 Direct and iterative least-squares solvers that accept anything with
 ``matvec``/``rmatvec`` (a scipy ``LinearOperator``, a pylops operator, a
 sparse array), inverse kernels, image restoration for every boundary rule,
-the frequency-domain filters they are checked against, and FIR/IIR inverse
-filters.  Every solver returns a :class:`SolverResult`.
+the frequency-domain filters they are checked against, FIR/IIR inverse
+filters and the noise level of an image.  Every solver returns a
+:class:`SolverResult`.
 """
 
-from . import _direct, _fir, _frequency, _iir, _inverse_kernel, _iterative, _restore, _result, _separable
-from ._direct import *  # noqa: F401,F403
-from ._fir import *  # noqa: F401,F403
-from ._frequency import *  # noqa: F401,F403
-from ._iir import *  # noqa: F401,F403
-from ._inverse_kernel import *  # noqa: F401,F403
-from ._iterative import *  # noqa: F401,F403
-from ._restore import *  # noqa: F401,F403
-from ._result import *  # noqa: F401,F403
-from ._separable import *  # noqa: F401,F403
+from ._direct import least_squares
+from ._fir import FIR_METHODS, fir_inverse
+from ._frequency import (PseudoInverseResult, ThresholdChoice, inverse_filter, pseudo_inverse_filter,
+                         threshold_for_count, wiener_filter)
+from ._iir import IIRInverse, iir_inverse
+from ._inverse_kernel import INVERSE_KERNEL_METHODS, full_convolution_norm_bound, inverse_kernel
+from ._iterative import cgls, gradient_descent, nesterov, pcg
+from ._kernel_problem import DELAY_KEYWORDS
+from ._noise import estimate_noise
+from ._operators import as_operator, operator_norm
+from ._restore import RESTORE_METHODS, restore
+from ._result import History, SolverResult
+from ._separable import separable_inverse, separate
 
 __all__ = [
-    *_result.__all__,
-    *_direct.__all__,
-    *_iterative.__all__,
-    *_frequency.__all__,
-    *_inverse_kernel.__all__,
-    *_restore.__all__,
-    *_iir.__all__,
-    *_fir.__all__,
-    *_separable.__all__,
+    # the result type
+    "SolverResult", "History",
+    # least squares on any operator
+    "as_operator", "operator_norm", "least_squares", "gradient_descent", "nesterov", "cgls", "pcg",
+    # inverse kernels and restoration
+    "inverse_kernel", "full_convolution_norm_bound", "INVERSE_KERNEL_METHODS", "DELAY_KEYWORDS",
+    "restore", "RESTORE_METHODS",
+    # frequency-domain filters (circular boundaries)
+    "inverse_filter", "pseudo_inverse_filter", "threshold_for_count", "wiener_filter",
+    "PseudoInverseResult", "ThresholdChoice",
+    # FIR and IIR inverses
+    "iir_inverse", "IIRInverse", "fir_inverse", "FIR_METHODS", "separate", "separable_inverse",
+    # noise
+    "estimate_noise",
 ]

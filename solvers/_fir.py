@@ -20,11 +20,12 @@ from convops import float_dtype
 from convops._validation import check_int, check_real
 
 from ._iir import DEFAULT_TOL, iir_inverse
-from ._kernel_problem import DELAY_KEYWORDS, KernelProblem, check_invertible, frequency_error, frequency_grid, refuse
+from ._kernel_problem import KernelProblem, check_invertible, frequency_error, frequency_grid, refuse
+from ._linalg import norm
 from ._progress import progress_bar
 from ._result import History, HistoryRecorder, SolverResult
 
-__all__ = ["fir_inverse", "FIR_METHODS", "DELAY_KEYWORDS"]
+__all__ = ["fir_inverse", "FIR_METHODS"]
 
 #: The FIR methods of :func:`fir_inverse`, each with the options it takes.
 FIR_METHODS: dict[str, tuple[str, ...]] = {
@@ -98,7 +99,7 @@ def _fir_lms(problem: KernelProblem, d: int, *, mu, n_samples, rng, block, rtol,
     # Regularised NLMS: the step is mu / (||x_k||^2 + eps) with eps a tenth of
     # the regressor's expected energy p ||h||^2 (unit-variance input), so
     # that a rare near-zero regressor cannot throw the filter far off.
-    safeguard = 0.1 * p * float(np.vdot(hw, hw).real)
+    safeguard = 0.1 * p * norm(hw) ** 2
     energy = np.convolve(np.abs(x) ** 2, np.ones(p))[:n_samples] + safeguard
     g = np.zeros(p, dtype)
     rec = HistoryRecorder()

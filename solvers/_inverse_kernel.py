@@ -18,12 +18,12 @@ import scipy.fft as sfft
 import scipy.signal as ss
 from scipy.sparse.linalg import LinearOperator
 
-from convops import convolution_matrix, convolution_operator
+from convops import convolution_operator
 from convops._validation import check_kernel, check_real
 
 from ._direct import least_squares
 from ._iterative import gradient_descent, nesterov, pcg
-from ._kernel_problem import KernelProblem as _Problem
+from ._kernel_problem import KernelProblem
 from ._kernel_problem import check_invertible, check_size
 from ._linalg import inner, norm
 from ._result import SolverResult
@@ -93,7 +93,7 @@ class _NormalEquations:
     positive definite for any positive ``C``.
     """
 
-    def __init__(self, problem: _Problem):
+    def __init__(self, problem: KernelProblem):
         f = problem.f
         self.real = not np.iscomplexobj(f)
         self.reg = problem.reg
@@ -141,7 +141,7 @@ class _NormalEquations:
         return op
 
 
-def _pcg(problem: _Problem, delay, *, tol, maxiter, callback, progress) -> SolverResult:
+def _pcg(problem: KernelProblem, delay, *, tol, maxiter, callback, progress) -> SolverResult:
     """Preconditioned CG on the normal equations, T = A^H A + reg I by FFT."""
     normal = _NormalEquations(problem)
     b = problem.rhs(delay).ravel()
@@ -266,7 +266,7 @@ def inverse_kernel(kernel, size, *, method="auto", delay="center", reg=0.0, tol=
     reg = check_real(reg, "reg")
     if method not in INVERSE_KERNEL_METHODS:
         raise ValueError(f"unknown method {method!r}; allowed: {', '.join(map(repr, INVERSE_KERNEL_METHODS))}")
-    problem = _Problem(f, size, reg)
+    problem = KernelProblem(f, size, reg)
     delay, errors = problem.resolve(delay)
     if tol is None:
         tol = 1e-10 if np.finfo(f.dtype).bits == 64 else 1e-5

@@ -41,7 +41,7 @@ from ._result import HistoryRecorder, SolverResult
 
 # as_operator and operator_norm live in ._operators; they are listed here
 # too while the package namespace is built from this list.
-__all__ = ["as_operator", "operator_norm", "gradient_descent", "nesterov", "cgls", "pcg"]
+__all__ = ["gradient_descent", "nesterov", "cgls", "pcg"]
 
 #: Largest relative excess of the default Lipschitz bound over the Lanczos
 #: estimate of ``||A||^2`` (see :func:`operator_norm` with ``upper=True``).

@@ -15,6 +15,8 @@ import scipy.signal as ss
 from convops import convolution_matrix
 from convops._validation import check_kernel, ints_per_axis
 
+from ._linalg import norm
+
 __all__ = ["DELAY_KEYWORDS", "KernelProblem", "best_delay", "check_invertible", "check_size", "frequency_error",
            "frequency_grid", "parse_delay", "refuse"]
 
@@ -123,7 +125,7 @@ class KernelProblem:
         return ss.correlate(residual, self.f, mode="valid") + self.reg * g
 
     def objective(self, g, residual) -> float:
-        return 0.5 * float(np.vdot(residual, residual).real) + 0.5 * self.reg * float(np.vdot(g, g).real)
+        return 0.5 * norm(residual) ** 2 + 0.5 * self.reg * norm(g) ** 2
 
     def matrix(self):
         return convolution_matrix(self.f, self.size, boundary="zero", output="full")

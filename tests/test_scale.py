@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import scipy.ndimage as ndi
 
-import solvers._inverse_kernel as ik_module
+import solvers._kernel_problem as kernel_problem_module
 import solvers._restore as restore_module
 from convops import BOUNDARIES
 from solvers import inverse_kernel, restore
@@ -49,7 +49,7 @@ def test_restore_memory_is_proportional_to_the_image():
 
 
 def test_inverse_kernel_goes_matrix_free_for_large_supports(monkeypatch):
-    refuse_matrices(monkeypatch, ik_module)
+    refuse_matrices(monkeypatch, kernel_problem_module)
     f = np.random.default_rng(2).standard_normal((9, 9)).astype(np.float32)
     result = inverse_kernel(f, (81, 81))
     assert result.info["method"] == "cg" and result.converged
