@@ -23,8 +23,7 @@ from convops._validation import check_kernel, check_real
 
 from ._direct import least_squares
 from ._iterative import gradient_descent, nesterov, pcg
-from ._kernel_problem import KernelProblem
-from ._kernel_problem import check_invertible, check_size
+from ._kernel_problem import KernelProblem, check_invertible, check_size
 from ._linalg import inner, norm
 from ._result import SolverResult
 
@@ -40,9 +39,8 @@ _DIRECT_MAX_UNKNOWNS = 4096
 def full_convolution_norm_bound(kernel, *, grid=None) -> float:
     r"""A proven upper bound on the 2-norm of full convolution with `kernel`.
 
-    Full (zero-boundary) convolution on any support is a section of the
-    convolution on infinite sequences, whose norm is
-    :math:`\sup_\omega |F(\omega)|`.  The supremum is bounded by the
+    Full convolution on any support is a section of the convolution on
+    infinite sequences, of norm :math:`\sup_\omega |F(\omega)|`, at most the
     maximum on a DFT grid plus the largest change of :math:`|F|` between
     grid points:
 
@@ -83,14 +81,10 @@ def full_convolution_norm_bound(kernel, *, grid=None) -> float:
 class _NormalEquations:
     r"""(A^H A + reg I) g by FFT and its T. Chan circulant preconditioner.
 
-    ``A^H A`` is block Toeplitz: ``(A^H A g)[i] = sum_j R[i - j] g[j]`` with
-    ``R`` the autocorrelation of ``f``.  On a grid of ``P >= p + m - 1``
-    points per axis the circular convolution with ``R`` has no wrap-around
-    on the support, and its spectrum is ``|F_P|^2``.  The preconditioner
-    is T. Chan's optimal circulant approximation of the Toeplitz matrix of
-    the same size ``P`` (weights ``(P - |k|) / P``), applied to ``g``
-    zero-padded to ``P`` and cropped back: ``E^T C^{-1} E`` is Hermitian
-    positive definite for any positive ``C``.
+    ``A^H A`` is convolution with the autocorrelation ``R`` of ``f``; on ``P >= p + m - 1``
+    points per axis its circular form (spectrum ``|F_P|^2``) does not wrap on the support.  The
+    preconditioner is T. Chan's circulant of size ``P`` (weights ``(P - |k|) / P``) on ``g``
+    zero-padded to ``P`` and cropped back (Hermitian positive definite).
     """
 
     def __init__(self, problem: KernelProblem):
@@ -163,11 +157,9 @@ def inverse_kernel(kernel, size, *, method="auto", delay="center", reg=0.0, tol=
     r"""Least-squares FIR inverse of a kernel: ``g`` with ``f * g`` close to ``delta_d``.
 
     Minimises :math:`\tfrac12\|f * g - \delta_d\|_2^2 + \tfrac12\lambda\|g\|_2^2`
-    over ``g`` of shape `size`, with full (zero-boundary) convolution.  An
-    FIR kernel has no FIR inverse (its inverse is IIR), so the residual is
-    never zero; it falls geometrically with the size when the kernel's
-    transfer function has no zeros on the unit circle (torus), and only
-    slowly when it has.
+    over ``g`` of shape `size`, with full (zero-boundary) convolution.  The
+    residual is never zero (the exact inverse is IIR); it falls geometrically
+    with the size unless the transfer function has zeros on the unit circle.
 
     Parameters
     ----------
@@ -176,27 +168,21 @@ def inverse_kernel(kernel, size, *, method="auto", delay="center", reg=0.0, tol=
     size : int or tuple of int
         Shape ``(p, q)`` of the inverse (an int is used on every axis).
     method : {'auto', 'direct', 'gd', 'nesterov', 'cg'}, optional
-        ``'direct'``: sparse (or, when small, dense) least squares on the
-        full convolution matrix (the pseudo-inverse solution).
-        ``'gd'``: gradient descent whose gradient is the correlation of
-        ``f`` with the residual (``'valid'``), i.e. ``A^H (A g - delta)``,
-        applied by :func:`convops.convolution_operator` (direct or FFT).
-        ``'nesterov'``: accelerated gradient with restart.
-        ``'cg'``: conjugate gradients on the normal equations, whose matrix
-        ``A^H A`` is block Toeplitz and applied by FFT, preconditioned by
-        T. Chan's circulant approximation.  ``'auto'``: ``'direct'`` up to
-        4096 unknowns, else ``'cg'``.
+        ``'direct'``: :func:`solvers.least_squares` on the full convolution
+        matrix.  ``'gd'``, ``'nesterov'``: :func:`solvers.gradient_descent`,
+        :func:`solvers.nesterov` on :func:`convops.convolution_operator`.
+        ``'cg'``: :func:`solvers.pcg` on the normal equations by FFT,
+        preconditioned by T. Chan's circulant.  ``'auto'``: ``'direct'`` up
+        to 4096 unknowns, else ``'cg'``.
     delay : 'center', 'optimal', int or tuple of int, optional
         Position ``d`` of the impulse on the full grid (shape ``m + p - 1``;
         an int is used on every axis).
         ``'center'`` (alias ``'centre'``) is ``(m + p - 2) // 2`` per axis.
-        ``'optimal'`` evaluates the error of every delay (the optimum-lag
-        spiking filter: in 1-D by a recursion on the Toeplitz normal
-        equations in ``O((m + p) p)``, else from one dense QR factorisation
-        of ``[A; sqrt(reg) I]``) and solves for the one with the
-        smallest error :math:`\|f * g_d - \delta_d\|_2` (ties, within a
-        relative 1e-9, go to the delay nearest the centre); the errors of
-        all delays are in ``info['errors_by_delay']``.
+        ``'optimal'`` (the optimum-lag spiking filter) computes the error
+        :math:`\|f * g_d - \delta_d\|_2` of every delay (1-D: a Toeplitz
+        recursion in ``O((m + p) p)``; N-D: one dense QR of
+        ``[A; sqrt(reg) I]``) and takes the smallest (ties within 1e-9 go
+        to the delay nearest the centre); see ``info['errors_by_delay']``.
     reg : float, optional
         Tikhonov weight :math:`\lambda \ge 0`.
     tol : float, optional
@@ -218,11 +204,9 @@ def inverse_kernel(kernel, size, *, method="auto", delay="center", reg=0.0, tol=
     -------
     SolverResult
         ``solution`` is ``g`` (shape `size`); ``residual`` is
-        ``f * g - delta_d`` on the full grid; ``objective`` the objective;
-        ``info`` holds ``delay``, ``method``, ``error_norm``
-        (:math:`\|f * g - \delta_d\|_2`) and, for ``delay='optimal'``,
-        ``errors_by_delay`` (that error for the solution of every delay).  A run that
-        stops at `maxiter` is reported by ``converged=False``.
+        ``f * g - delta_d`` on the full grid; ``info`` holds ``delay``,
+        ``method``, ``error_norm`` (:math:`\|f * g - \delta_d\|_2`) and, for
+        ``delay='optimal'``, ``errors_by_delay`` (that error for every delay).
 
     Raises
     ------
@@ -236,12 +220,10 @@ def inverse_kernel(kernel, size, *, method="auto", delay="center", reg=0.0, tol=
 
     Notes
     -----
-    The gradient of the objective is the correlation
-    :math:`f \star (f * g - \delta_d) + \lambda g` (``'valid'``), the
-    adjoint of full convolution applied to the residual.  ``'cg'`` applies
-    ``A^H A`` as one convolution with the autocorrelation of ``f`` by FFT
-    on a grid of ``p + m - 1`` points per axis, so every iteration costs
-    two FFT pairs and no matrix is formed.
+    The gradient is the correlation :math:`f \star (f * g - \delta_d) + \lambda g`
+    (``'valid'``).  ``'cg'`` applies ``A^H A`` as convolution with the
+    autocorrelation of ``f`` by FFT on ``p + m - 1`` points per axis: two
+    FFT pairs per iteration, no matrix.
 
     References
     ----------
@@ -272,20 +254,13 @@ def inverse_kernel(kernel, size, *, method="auto", delay="center", reg=0.0, tol=
         tol = 1e-10 if np.finfo(f.dtype).bits == 64 else 1e-5
     if method == "auto":
         method = "direct" if math.prod(size) <= _DIRECT_MAX_UNKNOWNS else "cg"
-    info = {"method": method}
-    if errors is not None:
-        info["errors_by_delay"] = errors
-    info["delay"] = delay
+    info = {"method": method, **({} if errors is None else {"errors_by_delay": errors}), "delay": delay}
 
     if method == "direct":
         solved = least_squares(problem.matrix(), problem.target(delay).ravel(), reg=reg)
-        g, iterations, converged, history, message = (solved.solution.reshape(size), 0, True,
-                                                      solved.history, solved.message)
     elif method == "cg":
         maxiter = max(200, int(10 * math.sqrt(math.prod(size)))) if maxiter is None else maxiter
         solved = _pcg(problem, delay, tol=tol, maxiter=maxiter, callback=callback, progress=progress)
-        g, iterations, converged, history, message = (solved.solution.reshape(size), solved.iterations,
-                                                      solved.converged, solved.history, solved.message)
     else:
         solver = gradient_descent if method == "gd" else nesterov
         op = convolution_operator(f, size, boundary="zero", output="full")
@@ -294,13 +269,11 @@ def inverse_kernel(kernel, size, *, method="auto", delay="center", reg=0.0, tol=
                         maxiter=10_000 if maxiter is None else maxiter,
                         lipschitz=None if step is not None else full_convolution_norm_bound(f),
                         callback=wrapped, progress=progress)
-        g, iterations, converged, history, message = (solved.solution.reshape(size), solved.iterations,
-                                                      solved.converged, solved.history, solved.message)
         info.update({k: v for k, v in solved.info.items() if k in ("step", "lipschitz", "restarts")})
-
+    g = solved.solution.reshape(size)
     residual = problem.residual(g, delay)
     info["error_norm"] = norm(residual)
-    objective = problem.objective(g, residual)
-    return SolverResult(solution=g, iterations=iterations, converged=converged, history=history,
-                        objective=objective, residual=residual, message=message, info=info)
+    return SolverResult(solution=g, iterations=solved.iterations, converged=solved.converged,
+                        history=solved.history, objective=problem.objective(g, residual),
+                        residual=residual, message=solved.message, info=info)
 

@@ -5,22 +5,11 @@ The least-squares solvers minimise
 .. math:: f(x) = \tfrac12 \|A x - b\|_2^2 + \tfrac12 \lambda \|x\|_2^2,
           \qquad \lambda = \texttt{reg} \ge 0,
 
-using only products with :math:`A` and :math:`A^H`, so `A` can be a scipy
-``LinearOperator`` (for instance :func:`convops.convolution_operator`), a
-pylops operator, a scipy sparse array or matrix, or a dense ndarray.  The
-gradient is :math:`\nabla f(x) = A^H (A x - b) + \lambda x` and the minimiser
-solves the normal equations :math:`(A^H A + \lambda I) x = A^H b`;
-:func:`pcg` solves any Hermitian positive definite system :math:`T x = b`
-(such as those normal equations with a fast :math:`T`).
-
-Every method runs in one engine with one stopping rule, history, callback,
-progress bar, divergence and Ctrl-C handling: they stop when the residual
-of the (normal) equations is small,
-
-.. math:: \|A^H (b - A x) - \lambda x\|_2 \le \texttt{tol}\,\|A^H b\|_2
-          \quad\text{or}\quad \|b - T x\|_2 \le \texttt{tol}\,\|b\|_2,
-
-or after `maxiter` iterations, and return a :class:`~solvers.SolverResult`.
+using only products with :math:`A` and :math:`A^H` (any operator of
+:func:`as_operator`); :func:`pcg` solves a Hermitian positive definite
+:math:`T x = b`.  One engine gives every method its stopping rule (see
+:func:`gradient_descent`, :func:`pcg`), history, callback, progress bar,
+divergence and Ctrl-C handling, and a :class:`~solvers.SolverResult`.
 """
 
 from __future__ import annotations
@@ -39,8 +28,6 @@ from ._operators import (Iterate, apply, as_operator, least_squares_iterate, ope
 from ._progress import progress_bar
 from ._result import HistoryRecorder, SolverResult
 
-# as_operator and operator_norm live in ._operators; they are listed here
-# too while the package namespace is built from this list.
 __all__ = ["gradient_descent", "nesterov", "cgls", "pcg"]
 
 #: Largest relative excess of the default Lipschitz bound over the Lanczos
@@ -53,8 +40,7 @@ _STEP_SEED = 0
 
 # -- the engine ------------------------------------------------------------------
 def check_stopping(tol, maxiter) -> tuple[float, int]:
-    """`tol` (finite, >= 0) and `maxiter` (an int >= 0, not a float or bool):
-    the one check of every iterative method's stopping arguments."""
+    """`tol` (finite, >= 0) and `maxiter` (an int >= 0): every method's one check."""
     return check_real(tol, "tol"), check_int(maxiter, "maxiter", minimum=0)
 
 
@@ -81,16 +67,8 @@ def _outcome(it: Iterate, k: int, threshold: float, maxiter: int, stop: bool, ru
 
 def _run(iterates: Iterator[Iterate], *, scale, zero: Callable[[], Iterate], tol, maxiter,
          callback, progress, name, rule, rhs, info) -> SolverResult:
-    """Drive a method's iterates: stopping rule, history, callback, progress
-    bar, divergence and Ctrl-C handling, and the result.
-
-    `iterates` yields the start, then one iterate per iteration; it may
-    return early when the method cannot make progress (a breakdown).  The
-    solve stops when ``gradient_norm <= tol * scale`` (the `rule`, in
-    words).  When ``scale == 0`` (the right-hand side `rhs` is zero) the
-    exact answer ``zero()`` is returned and `iterates` is never started.
-    The method may update `info` while it runs.
-    """
+    """Run `iterates` (the start, then one per iteration; an early return is a
+    breakdown) until ``gradient_norm <= tol * scale``; ``scale == 0`` returns ``zero()``."""
     rec = HistoryRecorder()
     if scale == 0.0:
         it = zero()
@@ -150,8 +128,7 @@ class _Start(NamedTuple):
 
 
 def _start(A, b, x0, reg, tol, maxiter) -> tuple[_Start, float, int]:
-    """Check the common arguments and evaluate the start: one product with
-    A^H for A^H b, and with `x0` one more with each of A and A^H."""
+    """Checked arguments and the start (A^H b; with `x0` also A x0 - b and the gradient)."""
     op, dtype, b, x = problem_data(A, b, x0)
     reg = check_real(reg, "reg")
     tol, maxiter = check_stopping(tol, maxiter)
@@ -176,8 +153,7 @@ def _run_least_squares(iterates, s: _Start, *, tol, maxiter, callback, progress,
 
 
 def _step_size(s: _Start, step, lipschitz) -> dict:
-    """The step and how it was chosen (see :func:`gradient_descent`); no
-    Lanczos run when the answer is known to be x = 0."""
+    """The step and how it was chosen (see :func:`gradient_descent`); no Lanczos when x = 0."""
     if step is not None:
         step = check_real(step, "step", low_open=True)
         return {"step": step, "operator_norm": None, "lipschitz": None, "lipschitz_source": None}
@@ -231,9 +207,7 @@ def _nesterov_iterates(s: _Start, step, restart, info) -> Iterator[Iterate]:
 
 
 def _cgls_iterates(s: _Start) -> Iterator[Iterate]:
-    # CGLS's objective never increases, so the best iterate is the last one:
-    # x, r and p are updated in place (fewer large temporaries), on copies
-    # of the start so that the caller's x0 is left alone.
+    # The objective never increases (the best iterate is the last): update copies in place.
     x, r, g = s.x.copy(), s.r.copy(), s.g
     p = -g
     gamma = float(norm(g)) ** 2
@@ -325,16 +299,12 @@ def gradient_descent(A, b, *, x0=None, reg=0.0, step=None, maxiter=1000, tol=1e-
 
     .. math:: x_{k+1} = x_k - \tau\,\bigl(A^H (A x_k - b) + \lambda x_k\bigr).
 
-    The gradient is Lipschitz with constant :math:`L = \|A\|_2^2 + \lambda`.
-    With `lipschitz` given (a proven bound), :math:`L = \texttt{lipschitz}^2
-    + \lambda` (``lipschitz_source='given'``).  Otherwise
-    :math:`\|A\|_2^2` is bounded by Lanczos on :math:`A^H A` from a
-    seeded random start, corrected upward by the Kuczyński-Woźniakowski
-    bound (:func:`operator_norm` with ``upper=True, tol=0.05``): an upper
-    bound except with probability at most ``1e-6`` over the start, and at
-    most 5 % above the Lanczos estimate (``lipschitz_source='lanczos'``).
-    With :math:`L` an upper bound, the step :math:`1/L` decreases the
-    objective monotonically.
+    The gradient is Lipschitz with constant :math:`L = \|A\|_2^2 + \lambda`:
+    :math:`L = \texttt{lipschitz}^2 + \lambda` when `lipschitz` is given,
+    else the seeded randomised bound of :func:`operator_norm` (``upper=True,
+    tol=0.05``: wrong with probability at most ``1e-6``, at most 5 % above
+    the Lanczos estimate).  With :math:`L` an upper bound the step
+    :math:`1/L` decreases the objective monotonically.
 
     Stopping rule: stop when
     :math:`\|A^H(b - A x_k) - \lambda x_k\|_2 \le \texttt{tol}\,\|A^H b\|_2`
@@ -350,12 +320,9 @@ def gradient_descent(A, b, *, x0=None, reg=0.0, step=None, maxiter=1000, tol=1e-
     with ``converged=False`` and message ``'interrupted'`` instead of
     raising.
 
-    Cost per iteration: one product with :math:`A` and one with :math:`A^H`;
-    the history (objective, :math:`\|A x - b\|`, gradient norm) comes from
-    :math:`r = A x - b` and the gradient at no extra cost.  Setup: one
-    product with :math:`A^H` for :math:`A^H b` (one more of each with
-    `x0`), and about 50 Lanczos steps (one product with each) when the
-    step is bounded.
+    Cost per iteration: one product with :math:`A` and one with :math:`A^H`
+    (the history is free).  Setup: :math:`A^H b` (and one more of each with
+    `x0`), and about 50 Lanczos steps when the step is bounded.
 
     Applied to least squares this is the Landweber iteration [1]_.
 
@@ -425,19 +392,12 @@ def nesterov(A, b, *, x0=None, reg=0.0, step=None, maxiter=1000, tol=1e-8, lipsc
     The objective is not monotone; the iterate of lowest objective is kept
     for an interrupted solve.
 
-    Stopping rule: stop when
-    :math:`\|A^H(b - A x_k) - \lambda x_k\|_2 \le \texttt{tol}\,\|A^H b\|_2`
-    (2-norm of the normal-equations residual at :math:`x_k`, not
-    :math:`y_k`, relative to :math:`\|A^H b\|_2`), or after `maxiter`
-    iterations (``converged=False``).  The special cases (:math:`A^H b = 0`,
-    non-finite values, Ctrl-C) are as in :func:`gradient_descent`.
-
-    Cost per iteration: one product with :math:`A` and one with
-    :math:`A^H`, as for gradient descent.  Because :math:`f` is quadratic,
-    :math:`\nabla f(y_k)` is the same affine combination of
+    Stopping rule and special cases as in :func:`gradient_descent`, the
+    residual taken at :math:`x_k`, not :math:`y_k`.  Cost per iteration: one
+    product with :math:`A` and one with :math:`A^H`: as :math:`f` is
+    quadratic, :math:`\nabla f(y_k)` is the same combination of
     :math:`\nabla f(x_k)` and :math:`\nabla f(x_{k-1})` as :math:`y_k` of
-    the iterates, so only the gradient at :math:`x_{k+1}` is computed, and it
-    serves the update, the stopping rule and the history.
+    the iterates.
 
     References
     ----------
@@ -474,17 +434,11 @@ def cgls(A, b, *, x0=None, reg=0.0, maxiter=None, tol=1e-8,
 
     Parameters
     ----------%(common)s
-    reg : float, optional
-        Tikhonov weight :math:`\lambda \ge 0`.
-    maxiter : int, optional
-        Maximum number of iterations (>= 0).  Default ``min(n, 10_000)``:
-        in exact arithmetic CGLS terminates in at most ``n`` iterations
-        (as many as :math:`A^H A + \lambda I` has distinct eigenvalues); in
-        floating point a few more can be needed on ill-conditioned problems.
-    tol : float, optional
-        Relative tolerance of the stopping rule (>= 0).
-    callback, progress
+    reg, tol, callback, progress
         As in :func:`gradient_descent`.
+    maxiter : int, optional
+        Maximum number of iterations (>= 0); default ``min(n, 10_000)`` (in
+        exact arithmetic CGLS ends within ``n``).
 
     Returns
     -------
@@ -510,23 +464,14 @@ def cgls(A, b, *, x0=None, reg=0.0, maxiter=None, tol=1e-8,
         g_{k+1} &= A^H r_{k+1} + \lambda x_{k+1}, \qquad
         p_{k+1} = -g_{k+1} + \frac{\|g_{k+1}\|^2}{\|g_k\|^2}\,p_k.
 
-    The residual :math:`r_k` is updated recursively (it agrees with
-    :math:`A x_k - b` up to rounding); the objective
-    :math:`\frac12\|r_k\|^2 + \frac12\lambda\|x_k\|^2` is non-increasing and,
-    for :math:`\lambda = 0`, so is :math:`\|r_k\|`.
+    :math:`r_k` is updated recursively (:math:`A x_k - b` up to rounding);
+    the objective is non-increasing, and so is :math:`\|r_k\|` for :math:`\lambda = 0`.
 
-    Stopping rule: stop when
-    :math:`\|A^H(b - A x_k) - \lambda x_k\|_2 \le \texttt{tol}\,\|A^H b\|_2`
-    (2-norm of the normal-equations residual :math:`-g_k` relative to
-    :math:`\|A^H b\|_2`), or after `maxiter` iterations (``converged=False``),
-    or when :math:`\|q_k\|^2 + \lambda\|p_k\|^2 = 0` (a breakdown, only
-    possible in floating point once the residual is at rounding level).  The
-    special cases (:math:`A^H b = 0`, non-finite values, Ctrl-C) are as in
-    :func:`gradient_descent`.
-
-    Cost per iteration: one product with :math:`A` and one with
-    :math:`A^H`; the history needs no extra products.  Memory: four vectors
-    of length ``n`` and two of length ``m``.
+    Stopping rule and special cases as in :func:`gradient_descent` (the
+    residual is :math:`-g_k`); :math:`\|q_k\|^2 + \lambda\|p_k\|^2 = 0` stops
+    with a breakdown (residual at rounding level).  Cost per iteration: one
+    product with :math:`A` and one with :math:`A^H`; memory: four vectors of
+    length ``n`` and two of length ``m``.
 
     References
     ----------
@@ -602,9 +547,7 @@ def pcg(T, b, *, preconditioner=None, x0=None, maxiter=None, tol=1e-8,
         Starting point; zero by default.
     maxiter : int, optional
         Maximum number of iterations (>= 0); default ``min(n, 10_000)``.
-    tol : float, optional
-        Relative tolerance of the stopping rule (>= 0).
-    callback, progress
+    tol, callback, progress
         As in :func:`gradient_descent`.
     measure : callable, optional
         ``measure(x, g)`` with :math:`g = T x - b` returns the pair
@@ -639,16 +582,13 @@ def pcg(T, b, *, preconditioner=None, x0=None, maxiter=None, tol=1e-8,
         p_{k+1} = -z_{k+1} + \frac{\operatorname{Re}\langle g_{k+1}, z_{k+1}\rangle}
                                    {\operatorname{Re}\langle g_k, z_k\rangle}\,p_k.
 
-    Stopping rule: stop when :math:`\|b - T x_k\|_2 \le
-    \texttt{tol}\,\|b\|_2` (for :math:`T = A^H A + \lambda I` and
-    :math:`b = A^H y` this is the rule of :func:`gradient_descent`).  When
-    the recursive residual meets it, the true one :math:`T x_k - b` is
-    computed (one more product) and recorded; if that one does not, the
-    directions restart from it.  ``b = 0`` returns ``x = 0`` at once;
-    :math:`p^H T p \le 0` stops with a breakdown (rounding level, or
-    :math:`T` not positive definite).  Ctrl-C returns the iterate of lowest
-    objective.  Cost per iteration: one product with :math:`T` and one
-    with :math:`M^{-1}`.
+    Stopping rule: :math:`\|b - T x_k\|_2 \le \texttt{tol}\,\|b\|_2` (that of
+    :func:`gradient_descent` for :math:`T = A^H A + \lambda I`, :math:`b = A^H y`),
+    checked on the true residual :math:`T x_k - b` once the recursive one
+    meets it (one more product; the directions restart from it if it fails).
+    ``b = 0`` returns ``x = 0``; :math:`p^H T p \le 0` is a breakdown; Ctrl-C
+    returns the iterate of lowest objective.  Cost per iteration: one product
+    with :math:`T` and one with :math:`M^{-1}`.
 
     References
     ----------
