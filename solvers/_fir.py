@@ -1,11 +1,4 @@
-r"""FIR approximations of the inverse of a 1-D FIR kernel.
-
-:func:`fir_inverse` approximates the exact (IIR) inverse of
-:func:`solvers.iir_inverse` by ``p`` taps in four ways (truncation, least
-squares, frequency sampling, LMS adaptation), on the problem of
-:func:`solvers.inverse_kernel` in 1-D: ``h * g`` close to ``delta_d`` on the
-full grid of length ``m + p - 1``.
-"""
+"""FIR approximations (``p`` taps) of the inverse of a 1-D FIR kernel: see :func:`fir_inverse`."""
 
 from __future__ import annotations
 
@@ -96,9 +89,7 @@ def _fir_lms(problem: KernelProblem, d: int, *, mu, n_samples, rng, block, rtol,
     x = np.convolve(u, hw)[:n_samples]                       # what the inverse sees
     wanted = np.concatenate([np.zeros(d, dtype), u[: max(n_samples - d, 0)]])
     regressors = sliding_window_view(np.concatenate([np.zeros(p - 1, dtype), x]), p)[:, ::-1]
-    # Regularised NLMS: the step is mu / (||x_k||^2 + eps) with eps a tenth of
-    # the regressor's expected energy p ||h||^2 (unit-variance input), so
-    # that a rare near-zero regressor cannot throw the filter far off.
+    # Regularised NLMS: eps = 0.1 p ||h||^2 (see fir_inverse's Notes)
     safeguard = 0.1 * p * norm(hw) ** 2
     energy = np.convolve(np.abs(x) ** 2, np.ones(p))[:n_samples] + safeguard
     g = np.zeros(p, dtype)
@@ -190,9 +181,8 @@ def fir_inverse(h, length, *, delay=0, method="ls", reg=None, tol=None, mu=None,
     block : int, optional
         ``'lms'`` only: samples per history row (default ``n_samples // 200``).
     rtol : float, optional
-        ``'lms'`` only: the run counts as converged when its error is at
-        most ``(1 + rtol)`` times the least-squares error (+ ``sqrt(eps)``);
-        default 0.1.
+        ``'lms'`` only: converged when the error is at most ``(1 + rtol)``
+        times the least-squares error (+ ``sqrt(eps)``); default 0.1.
     progress : bool, optional
         ``'lms'`` only: show a progress bar over the training samples.
 
@@ -202,8 +192,7 @@ def fir_inverse(h, length, *, delay=0, method="ls", reg=None, tol=None, mu=None,
         ``solution``: ``g``, shape ``(p,)``, dtype ``convops.float_dtype(h)``.
         ``residual``: ``h * g - delta_d``, shape ``(m + p - 1,)``.
         ``objective``: ``0.5 ||h * g - delta_d||^2 + 0.5 reg ||g||^2``.
-        ``history``: one row for the direct methods; for ``'lms'`` row 0 is
-        ``g = 0`` and then one row per block (see Notes).
+        ``history``: one row, or for ``'lms'`` ``g = 0`` then one per block.
         ``info``: ``'delay'`` (int), ``'method'``, ``'reg'``,
         ``'error_norm'`` (``||h * g - delta_d||_2``),
         ``'max_frequency_error'`` (``max |H(w) G(w) - exp(-i w d)|`` over
@@ -221,10 +210,9 @@ def fir_inverse(h, length, *, delay=0, method="ls", reg=None, tol=None, mu=None,
         outside ``0..m+p-2`` or an unknown word; work above a limit, refused
         at once (``length**2``, ``(m + length - 1) length`` or ``n_samples
         length`` above 2e9, ``n_samples`` above 1e7, a frequency grid above
-        2**26 points); an unknown method; an option
-        given to a method that does not take it or out of range; for
-        ``'truncated'`` a zero of `h` on the unit circle; for
-        ``'frequency'`` a zero of ``H`` on the ``p``-point DFT grid.
+        2**26 points); an unknown method; an option given to a method that
+        does not take it or out of range; a zero of `h` on the unit circle
+        (``'truncated'``) or of ``H`` on the ``p``-point DFT grid (``'frequency'``).
     TypeError
         Non-numeric `h`; non-integer `length`, `delay`, `n_samples` or `block`.
 
@@ -235,16 +223,13 @@ def fir_inverse(h, length, *, delay=0, method="ls", reg=None, tol=None, mu=None,
 
     .. math:: \min_g \tfrac12 \|A g - \delta_d\|_2^2 + \tfrac12 \lambda \|g\|_2^2 ,
 
-    the 1-D case of :func:`solvers.inverse_kernel` (the same problem); its
-    normal equations ``(A^H A + lambda I) g = A^H delta_d`` are Toeplitz and
-    ``scipy.linalg.solve_toeplitz`` (Levinson, ``O(p^2)``) solves them.
+    the 1-D :func:`solvers.inverse_kernel`; ``'ls'`` solves its Toeplitz normal
+    equations by Levinson (``scipy.linalg.solve_toeplitz``, ``O(p^2)``).
 
-    ``'truncated'`` keeps ``g[n] = g_IIR[n - d]``, ``n = 0..p-1``: the delay
-    lets ``d`` samples of the anti-causal part in.  For ``h = [1, -a]`` and
-    ``d = 0`` it is ``a^n`` and its error is ``|a|^p``.  ``'frequency'`` is
-    ``g = IDFT_p(exp(-2 pi i k d / p) / H_p[k])`` with ``H_p`` the ``p``-point
-    DFT of ``h`` (folded modulo ``p`` when ``m > p``): exact for circular
-    convolution on ``p`` points, aliased for the linear one.
+    ``'truncated'`` keeps ``g[n] = g_IIR[n - d]``, ``n = 0..p-1`` (for
+    ``h = [1, -a]``, ``d = 0``: ``a^n``, error ``|a|^p``).  ``'frequency'`` is
+    ``g = IDFT_p(exp(-2 pi i k d / p) / H_p[k])``, ``H_p`` the ``p``-point DFT
+    of ``h`` folded modulo ``p``: exact for circular convolution on ``p`` points.
 
     ``'lms'`` (normalised LMS, complex form) filters unit-variance white
     noise ``u`` by ``h`` and adapts ``g`` so that ``(g * h * u)[n]`` tracks
@@ -255,21 +240,16 @@ def fir_inverse(h, length, *, delay=0, method="ls", reg=None, tol=None, mu=None,
               {\|x_n\|^2 + \epsilon}
 
     with ``x_n = (x[n], ..., x[n-p+1])``, ``x = h * u`` from rest and
-    ``epsilon = 0.1 p ||h||^2`` (regularised NLMS: a rare near-zero
-    regressor cannot throw ``g`` far off).  As ``u`` is white, the mean
-    squared error of a fixed ``g`` is ``||h * g - delta_d||^2``: the
-    algorithm hunts the ``'ls'`` solution (``lambda = 0``), with a
-    misadjustment of about ``mu / (2 - mu)``.  History (the learning curve):
-    ``objective`` is the mean of ``|e_n|^2`` over each block (row 0: 1, exact
-    for ``g = 0``), ``residual_norm`` and ``gradient_norm`` are
-    ``||h * g - delta_d||`` and ``||A^H (h * g - delta_d)||`` at the block's
-    end.  ``converged`` is a verdict after the fact: the final error is at
-    most ``(1 + rtol)`` times the ``'ls'`` error plus ``sqrt(eps)``.
+    ``epsilon = 0.1 p ||h||^2`` (so a rare near-zero regressor cannot throw
+    ``g`` far off).  As ``u`` is white, the mean squared error of a fixed
+    ``g`` is ``||h * g - delta_d||^2``: LMS hunts the ``'ls'`` solution
+    (``lambda = 0``), misadjusted by about ``mu / (2 - mu)``.  History:
+    ``objective`` is the mean ``|e_n|^2`` of each block (row 0: 1),
+    ``residual_norm`` and ``gradient_norm`` those of ``h * g - delta_d`` at
+    the block's end.
 
-    ``delay='optimal'`` is the optimum-lag spiking filter of Wiener-Levinson
-    deconvolution: the errors of all delays, from
-    :func:`solvers.inverse_kernel`'s scan in ``O((m + p) p)``; the other
-    methods take the same LS-optimal delay (``lambda = 0``).
+    ``delay='optimal'`` (the optimum-lag spiking filter) scans the LS errors
+    of all delays in ``O((m + p) p)``; every method takes that delay.
 
     References
     ----------
@@ -318,10 +298,8 @@ def fir_inverse(h, length, *, delay=0, method="ls", reg=None, tol=None, mu=None,
         history = rec.history()
     max_err, nfft = frequency_error(r, FREQUENCY_OVERSAMPLING)
     dtype = float_dtype(h)
-    info = {"delay": d, "method": method, "reg": problem.reg, "error_norm": error,
-            "max_frequency_error": max_err, "nfft": nfft[0], **solve.info}
-    if errors is not None:
-        info["errors_by_delay"] = errors
+    info = {"delay": d, "method": method, "reg": problem.reg, "error_norm": error, "max_frequency_error": max_err,
+            "nfft": nfft[0], **solve.info, **({} if errors is None else {"errors_by_delay": errors})}
     return SolverResult(solution=g.astype(dtype), iterations=solve.iterations,
                         converged=solve.converged, history=history, objective=objective,
                         residual=r.astype(dtype), message=solve.message, info=info)

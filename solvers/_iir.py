@@ -28,10 +28,8 @@ from ._kernel_problem import check_invertible
 
 __all__ = ["IIRInverse", "iir_inverse"]
 
-#: Default distance to the unit circle, ``| |z| - 1 |``, at or below which a
-#: zero of the kernel counts as lying on the circle (no stable inverse).  A
-#: pole that close has an impulse response decaying over more than 3.6e7
-#: samples before it drops below machine precision.
+#: Default ``| |z| - 1 |`` at or below which a zero lies on the unit circle (no stable
+#: inverse); a pole that close decays over more than 3.6e7 samples.
 DEFAULT_TOL = 1e-6
 
 #: Most samples one run of the recursions may span (decay lengths grow as poles near the circle).
@@ -41,21 +39,18 @@ _EPS = np.finfo(np.float64).eps
 
 
 def _trim(h: np.ndarray) -> tuple[np.ndarray, int]:
-    """The taps from the first to the last non-zero one, and the number of
-    leading zeros (exact trailing zeros change nothing and are dropped)."""
+    """The taps from the first to the last non-zero one, and the number of leading zeros."""
     nz = np.flatnonzero(h)
     c = h[nz[0]: nz[-1] + 1].astype(np.complex128 if np.iscomplexobj(h) else np.float64)
     return c, int(nz[0])
 
 
 def _circle_offender(coefficients: np.ndarray, zeros: np.ndarray, tol: float):
-    """(zero, distance, |H(u)|) of the zero nearest the circle among those
-    that prevent a stable inverse (see :func:`iir_inverse`), or None."""
+    """(zero, distance, |H(u)|) of the nearest zero that prevents a stable inverse, or None."""
     if zeros.size == 0:
         return None
     dist = np.abs(np.abs(zeros) - 1.0)
-    # The nearest point of the circle, z / |z|; for z = 0 (or a subnormal z,
-    # whose quotient overflows) any point will do.
+    # The nearest point of the circle, z / |z|; any for z = 0 or a subnormal z.
     tiny = np.abs(zeros) < np.finfo(float).tiny
     safe = np.where(tiny, 1.0, zeros)
     on_circle = safe / np.abs(safe)
@@ -82,9 +77,8 @@ def _cascade(poles, x: np.ndarray) -> np.ndarray:
 
 
 def _tail_length(poles: np.ndarray) -> int:
-    """Smallest n with C(n+k-1, k-1) rho^n <= eps: beyond it the impulse
-    response of ``prod 1/(1 - p z^{-1})`` (k poles, largest radius rho) is
-    below machine precision relative to its first value."""
+    """Smallest n with C(n+k-1, k-1) rho^n <= eps: where the impulse response of
+    ``prod 1/(1 - p z^{-1})`` (k poles, largest radius rho) falls below machine precision."""
     k = poles.size
     rho = float(np.abs(poles).max()) if k else 0.0
     if k == 0 or rho * k <= _EPS:
@@ -119,9 +113,8 @@ class IIRInverse:
               \prod_{|z_k| < 1} \frac{1}{1 - z_k z^{-1}}
               \prod_{|z_k| > 1} \frac{1}{1 - z_k^{-1} z},
 
-    (``N_o`` outer zeros): a causal recursion with poles at the inner zeros,
-    an anti-causal recursion with poles at the reciprocals of the outer
-    zeros, and an advance of ``D + N_o`` samples.
+    (``N_o`` outer zeros): causal poles at the inner zeros, anti-causal poles at
+    the reciprocals of the outer ones, and an advance of ``D + N_o`` samples.
 
     Attributes
     ----------
@@ -130,19 +123,15 @@ class IIRInverse:
     gain : complex or float
         First non-zero tap ``c``.
     delay : int
-        Leading zero taps ``D`` of the kernel (its pure delay; the inverse
-        advances by it).
+        Leading zero taps ``D`` of the kernel (the inverse advances by it).
     inner_zeros, outer_zeros : ndarray of complex
-        Zeros inside and outside the unit circle: the causal poles and the
-        (reciprocal) anti-causal poles of the inverse.
+        Zeros inside and outside the unit circle.
 
     Notes
     -----
-    The recursions run as first-order sections, one per pole
-    (``scipy.signal.lfilter``), the anti-causal ones on the time-reversed
-    signal.  The impulse response vanishes for ``n < -D``
-    exactly when the kernel is minimum phase (no outer zeros); otherwise it
-    extends to ``n -> -infinity``.
+    The recursions run as sections, one per pole (or per real pair), the
+    anti-causal ones on the time-reversed signal.  The impulse response
+    vanishes for ``n < -D`` exactly when the kernel is minimum phase.
     """
 
     kernel: np.ndarray
@@ -157,8 +146,7 @@ class IIRInverse:
             arr = np.array(getattr(self, name))
             arr.setflags(write=False)
             object.__setattr__(self, name, arr)
-        # np.poly returns real coefficients for conjugate pairs: its last one
-        # is prod(-z_k) over the outer zeros.
+        # the last coefficient of np.poly is prod(-z_k) over the outer zeros
         scale = 1.0 / (self.gain * np.atleast_1d(np.poly(self.outer_zeros))[-1])
         object.__setattr__(self, "_scale", scale)
 
@@ -186,9 +174,7 @@ class IIRInverse:
         Returns
         -------
         ndarray, shape (stop - start,)
-            ``g[start:stop]``, exact to rounding (the recursions are run far
-            enough that the neglected tails are below machine precision);
-            dtype by the package's rule for the kernel.
+            ``g[start:stop]``, exact to rounding; dtype by the package's rule.
 
         Raises
         ------
@@ -201,14 +187,11 @@ class IIRInverse:
         Notes
         -----
         With ``w[j] = g[j - D - N_o]``, for ``j >= 1`` only the causal
-        recursion is left, driven by the anti-causal impulse response (which
-        ends at ``j = 0``): the outputs ``s_k`` of its sections obey
+        recursion is left: the outputs ``s_k`` of its sections obey
         ``s[j] = C s[j - 1]`` with ``C[k, l] = p_l`` (``l <= k``, ``p`` the inner
         zeros), so ``s[j] = C^j s[0]`` by repeated squaring; ``j <= 0`` is the
-        same in reversed time.  The cost is ``O(K^3 log|start| + (stop -
-        start))`` plus the decay lengths of the recursions (``K`` zeros), not
-        ``O(|start|)``; the relative rounding error of the
-        power grows like ``|start| eps`` at most.
+        same in reversed time.  Cost ``O(K^3 log|start| + (stop - start))``
+        plus the decay lengths (``K`` zeros); relative error up to ``|start| eps``.
 
         Examples
         --------
@@ -244,13 +227,12 @@ class IIRInverse:
 
         Notes
         -----
-        The causal recursion runs forward from rest, then the anti-causal
-        one backward from rest beyond the end, where the causal output has
-        decayed below machine precision: `y` is the exact two-sided
-        convolution of the zero-extended `x` (cost ``O(N)`` plus that decay
-        length, refused above ``MAX_RECURSION_SAMPLES``).  When ``x = h * s``
-        in full, ``y`` returns ``s`` (then zeros) exactly; when `x` is a
-        window of ``h * s``, its ends are wrong over the decay lengths.
+        The causal recursion runs forward from rest, then the anti-causal one
+        backward from where the causal output has decayed below machine
+        precision: the exact two-sided convolution of the zero-extended `x`
+        (cost ``O(N)`` plus that decay length, at most
+        ``MAX_RECURSION_SAMPLES``).  For ``x = h * s`` in full ``y`` is ``s``
+        (then zeros); for a window of it the ends are wrong.
 
         Examples
         --------
@@ -264,8 +246,8 @@ class IIRInverse:
         x = as_float_array(x, "x")
         if x.ndim != 1:
             raise ValueError(f"x must be 1-D, got an array of shape {x.shape}")
-        shift = self.advance              # recursion index j = n + shift; beyond the signal, the
-        tail = _tail_length(self.inner_zeros) if self.outer_zeros.size else 0   # causal output decays
+        shift = self.advance              # recursion index j = n + shift
+        tail = _tail_length(self.inner_zeros) if self.outer_zeros.size else 0   # causal decay
         _check_samples(shift + tail, f"beyond the signal; causal poles of radius up to "
                                      f"{np.abs(self.inner_zeros).max(initial=0):.12g} decay that slowly")
         w = np.zeros(x.size + shift + tail, dtype=np.result_type(x, self.kernel, np.float64))
@@ -320,10 +302,9 @@ def iir_inverse(h, *, tol: float = DEFAULT_TOL) -> IIRInverse:
         all zero.  Exact leading zeros are a pure delay (the inverse
         advances by it); exact trailing zeros are ignored.
     tol : float, optional
-        A zero with ``| |z| - 1 | <= tol`` counts as lying on the unit circle
-        (so does one where ``H`` vanishes to rounding, see Notes).  Default
-        ``1e-6`` (``DEFAULT_TOL``); the test is absolute because the zeros
-        do not depend on the scale of `h`.
+        A zero with ``| |z| - 1 | <= tol`` (absolute: zeros do not depend on
+        the scale of `h`) lies on the unit circle, as does one where ``H``
+        vanishes to rounding (see Notes).  Default ``1e-6`` (``DEFAULT_TOL``).
 
     Returns
     -------
@@ -343,10 +324,9 @@ def iir_inverse(h, *, tol: float = DEFAULT_TOL) -> IIRInverse:
 
     Notes
     -----
-    The zeros are the roots of the trimmed coefficients (``numpy.roots``).
-    Zeros strictly inside the circle become causal poles; zeros outside
-    become anti-causal poles, run by recursion on the time-reversed signal,
-    so a mixed-phase kernel has a stable inverse that is two-sided:
+    The zeros (``numpy.roots``) inside the circle become causal poles, those
+    outside anti-causal ones, so a mixed-phase kernel has a stable two-sided
+    inverse:
 
     .. math:: g[n] = \frac{1}{2\pi} \int_{-\pi}^{\pi}
               \frac{e^{i\omega n}}{H(e^{i\omega})} \, d\omega .
@@ -354,11 +334,9 @@ def iir_inverse(h, *, tol: float = DEFAULT_TOL) -> IIRInverse:
     A zero ``z`` is refused when ``| |z| - 1 | <= tol`` or when ``H``
     vanishes to rounding at the nearest point ``u = z/|z|`` of the circle,
     ``|H(u)| <= 4 M eps sum|h|`` (Horner's error bound, ``M`` the degree):
-    the kernel is then within rounding of one with a zero on the circle.
-    The second test is needed because a k-fold zero is computed by
-    ``numpy.roots`` only to about ``eps**(1/k)``, far above `tol`: so the
-    binomial kernels ``[1, 3, 3, 1]``, ... (multiple zero at -1) are
-    refused, and so is ``(1 - 0.9999 z^-1)^4`` (``|H| = 1e-16`` on the circle).
+    the kernel is within rounding of one with a zero on the circle.  It
+    catches k-fold zeros, which ``numpy.roots`` finds only to about
+    ``eps**(1/k)``: ``[1, 3, 3, 1]`` and ``(1 - 0.9999 z^-1)^4`` are refused.
 
     References
     ----------
