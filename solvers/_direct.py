@@ -21,13 +21,10 @@ METHODS = ("auto", "dense", "sparse")
 #: ``method='auto'`` solves densely up to this many unknowns.
 DENSE_MAX_COLUMNS = 2000
 
-#: ... but factorises a sparse input sparsely from this many unknowns on
-#: (much faster for convolution matrices), falling back to the dense SVD
-#: when the sparse factorisation finds ``A`` rank deficient.
+#: ... but a sparse input sparsely from this many unknowns on (dense SVD if rank deficient).
 SPARSE_FIRST_COLUMNS = 256
 
-#: Largest dense matrix (bytes) ever materialised from a sparse array or a
-#: matrix-free operator.
+#: Largest dense matrix (bytes) ever materialised from a sparse or matrix-free input.
 DENSE_MAX_BYTES = 2**28
 
 
@@ -42,10 +39,8 @@ def least_squares(A, b, *, reg=0.0, method="auto") -> SolverResult:
     Parameters
     ----------
     A : sparse array or matrix, ndarray, LinearOperator or pylops operator
-        The matrix, shape ``(m, n)``; a ``scipy.sparse`` array such as the
-        ``csr_array`` of :func:`convops.convolution_matrix` is the main
-        input.  A matrix-free operator is materialised (``n`` products with
-        :math:`A`) only when it is small; see `method`.
+        The matrix, shape ``(m, n)``, e.g. :func:`convops.convolution_matrix`;
+        a matrix-free operator is materialised only when small (`method`).
     b : array_like, m entries
         The data; an N-D array is flattened row-major (``b.ravel()``).
     reg : float, optional
@@ -56,24 +51,18 @@ def least_squares(A, b, *, reg=0.0, method="auto") -> SolverResult:
         minimum-norm solution even when :math:`A` is rank deficient.
         ``'sparse'``: a sparse LU factorisation (``scipy.sparse.linalg.splu``,
         see Notes); needs :math:`A` of full rank when ``reg = 0``.
-        ``'auto'``: dense for an ndarray and for a small sparse or
-        matrix-free input (``n <= 256``); sparse for a larger sparse input,
-        falling back to dense (the minimum-norm solution) when the sparse
-        factorisation finds :math:`A` rank deficient and the dense matrix
-        fits (``n <= 2000`` and at most 256 MiB); dense for a matrix-free
-        operator up to that size, and an error beyond it.
+        ``'auto'``: dense for an ndarray and any input with ``n <= 256``;
+        sparse for a larger sparse input, falling back to dense when
+        :math:`A` is rank deficient and the dense matrix fits (``n <= 2000``
+        and 256 MiB); dense for a matrix-free operator that fits, else an error.
 
     Returns
     -------
     SolverResult
-        ``solution`` (1-D, ``n`` entries, the working dtype of
-        :func:`convops.float_dtype`), ``iterations = 0``,
-        ``converged = True``, a one-entry ``history`` (objective,
-        :math:`\|A x - b\|_2`, :math:`\|A^H(A x - b) + \lambda x\|_2`, time),
-        ``objective``, ``residual`` (:math:`A x - b`, 1-D), ``message`` and
-        ``info`` with ``method`` (``'dense'`` or ``'sparse'``), ``system``
-        (what was factorised), ``reg`` and, for a dense solve with
-        ``reg = 0``, the numerical ``rank``.
+        As in :func:`solvers.gradient_descent` with ``iterations = 0``,
+        ``converged = True``, a one-entry ``history``, and ``info`` with
+        ``method`` (``'dense'`` or ``'sparse'``), ``system`` (what was
+        factorised), ``reg`` and, dense with ``reg = 0``, the numerical ``rank``.
 
     Raises
     ------
@@ -90,15 +79,12 @@ def least_squares(A, b, *, reg=0.0, method="auto") -> SolverResult:
     -----
     Sparse systems (:math:`A` is ``m x n``):
 
-    * ``reg > 0``: :math:`(A^H A + \lambda I)\,x = A^H b`, Hermitian positive
-      definite, factorised by ``splu`` (its condition number is that of
-      :math:`A` squared, damped by :math:`\lambda`).
+    * ``reg > 0``: :math:`(A^H A + \lambda I)\,x = A^H b` (condition number
+      that of :math:`A` squared, damped by :math:`\lambda`).
     * ``reg = 0`` and ``m >= n``: the augmented system
       :math:`\begin{bmatrix} I & A \\ A^H & 0 \end{bmatrix}
       \begin{bmatrix} r \\ x \end{bmatrix} = \begin{bmatrix} b \\ 0 \end{bmatrix}`
-      (:math:`r = b - A x`, :math:`A^H r = 0`), which avoids squaring the
-      condition number and is nonsingular iff :math:`A` has full column
-      rank.
+      (:math:`r = b - A x`), nonsingular iff :math:`A` has full column rank.
     * ``reg = 0`` and ``m < n``: the minimum-norm solution
       :math:`x = A^H (A A^H)^{-1} b` from
       :math:`\begin{bmatrix} I & A^H \\ A & 0 \end{bmatrix}
@@ -106,20 +92,15 @@ def least_squares(A, b, *, reg=0.0, method="auto") -> SolverResult:
       (:math:`x = -A^H y`, :math:`A x = b`), nonsingular iff :math:`A` has
       full row rank.
 
-    A sparse solve is refused (``ValueError``) when ``splu`` reports an
-    exactly singular matrix, when the solution is not finite, or when it
-    does not satisfy the normal equations to
-    :math:`\sqrt{\varepsilon}` relative accuracy,
+    A sparse solve is refused (``ValueError``) when ``splu`` finds the matrix
+    singular, a pivot is at rounding level, the solution is not finite, or
     :math:`\|A^H(A x - b) + \lambda x\|_2 > \sqrt{\varepsilon}\,\|A^H b\|_2`
-    (:math:`\varepsilon` of the working dtype): a numerically singular
-    system gives huge, meaningless values instead of an error.
+    (a numerically singular system gives meaningless values).
 
-    Cost: dense, :math:`O(m n \min(m, n))` time and :math:`O(m n)` memory
-    (with ``reg > 0``, :math:`O((m + n) n^2)`); sparse, that of the LU
-    factorisation, which depends on the fill-in (for a 2-D convolution
-    matrix with ``n`` pixels roughly :math:`O(n^{3/2})` time and
-    :math:`O(n \log n)` memory under a nested-dissection-like ordering).
-    Products with a matrix-free operator: ``n`` to materialise it.
+    Cost: dense, :math:`O(m n \min(m, n))` time and :math:`O(m n)` memory;
+    sparse, that of the LU fill-in (about :math:`O(n^{3/2})` time for a 2-D
+    convolution matrix of ``n`` pixels); ``n`` products to materialise a
+    matrix-free operator.
 
     References
     ----------
@@ -196,8 +177,7 @@ def _auto_method(A, shape, dtype) -> tuple[str, str | None]:
 
 
 def _dense(A, op, dtype) -> np.ndarray:
-    """`A` as a dense array of the working dtype (``n`` products with `A`
-    for a matrix-free operator)."""
+    """`A` as a dense array of the working dtype."""
     if isinstance(A, np.ndarray):
         return np.asarray(A, dtype=dtype)
     m, n = op.shape
@@ -268,9 +248,8 @@ def _lu_solve(K, rhs, shape) -> np.ndarray:
         lu = sla.splu(K)
     except RuntimeError as exc:  # SuperLU: "Factor is exactly singular"
         raise _rank_deficient(shape, str(exc)) from None
-    # Rounding hides exact singularity: a consistent singular system (the
-    # augmented one always is) then "solves" to an arbitrary, not the
-    # minimum-norm, solution.  A pivot at rounding level gives it away.
+    # Rounding hides exact singularity (a consistent singular system "solves" to an arbitrary
+    # solution); a pivot at rounding level gives it away.
     pivots = np.abs(lu.U.diagonal())
     floor = max(K.shape) * np.finfo(K.dtype).eps * pivots.max()
     if pivots.min() <= floor:

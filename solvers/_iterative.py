@@ -501,7 +501,7 @@ def _pcg_iterates(T, M, b, x, g, threshold, measure) -> Iterator[Iterate]:
         objective, residual_norm = measure(x, g)
         return Iterate(x, g, objective, residual_norm, gnorm)
 
-    dtype, restart = b.dtype, True
+    dtype, restart, gamma = b.dtype, True, None
     yield iterate(x, g, norm(g))
     while True:
         z = apply(M.matvec, g, dtype, "preconditioner") if M is not None else g

@@ -18,28 +18,9 @@ __all__ = ["progress_bar"]
 
 @contextmanager
 def progress_bar(total: int, desc: str, enabled: bool, *, unit: str = "it"):
-    """A tqdm bar over `total` steps that ends complete when the solve finishes.
+    """A tqdm bar over `total` steps labelled `desc` (a no-op one unless `enabled`) whose
+    total shrinks to the steps done when the ``with`` block ends normally.
 
-    Parameters
-    ----------
-    total : int
-        The budget (``maxiter``).
-    desc : str
-        Label shown before the bar.
-    enabled : bool
-        ``False`` gives a disabled bar (every call is a no-op).
-    unit : str, optional
-        Unit of one step.
-
-    Yields
-    ------
-    tqdm
-        Call ``bar.update(n)`` as steps are done.  When the ``with`` block
-        ends normally the total is set to the steps done, so the bar closes
-        at 100 %; when it ends by an exception the bar closes as it stood.
-
-    Examples
-    --------
     >>> with progress_bar(1000, "demo", False) as bar:
     ...     bar.update(10)      # converged after 10 of 1000 iterations
     """

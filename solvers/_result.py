@@ -83,15 +83,7 @@ class SolverResult:
 
 
 class HistoryRecorder:
-    """Collects the per-iteration record of a solve; ``.history()`` freezes it.
-
-    Examples
-    --------
-    >>> rec = HistoryRecorder()
-    >>> rec.record(objective=1.0, residual_norm=1.4, gradient_norm=2.0)
-    >>> len(rec.history())
-    1
-    """
+    """Collects the per-iteration record of a solve; ``.history()`` freezes it."""
 
     def __init__(self):
         self._start = time.perf_counter()
@@ -100,9 +92,6 @@ class HistoryRecorder:
     def record(self, *, objective, residual_norm, gradient_norm) -> None:
         self._rows.append((float(objective), float(residual_norm), float(gradient_norm),
                            time.perf_counter() - self._start))
-
-    def elapsed(self) -> float:
-        return time.perf_counter() - self._start
 
     def history(self) -> History:
         if not self._rows:
