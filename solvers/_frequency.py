@@ -1,12 +1,8 @@
 r"""Frequency-domain restoration: inverse, pseudo-inverse and Wiener filters.
 
 All take ``H`` from :func:`convops.psf2otf` and so assume circular
-boundaries (``H`` are the eigenvalues of the circulant matrix of circular
-``same`` convolution, ``|H|`` its singular values), and solve by the one
-spectral solve of ``solvers._spectral``: one zero rule, exact scaling (results
-are right whenever representable), real FFTs for real data with the same
-answers and full-grid counts as complex data, computed in the output dtype
-``convops.float_dtype(blurred, kernel)``.
+boundaries, and solve by the one spectral solve of ``solvers._spectral``
+(one zero rule, exact scaling, in ``convops.float_dtype(blurred, kernel)``).
 """
 
 from __future__ import annotations
@@ -83,8 +79,7 @@ def inverse_filter(blurred, kernel, *, zero_tol=None) -> np.ndarray:
         folded onto the grid periodically).
     zero_tol : float, optional
         ``H`` is zero where ``|H| <= zero_tol * max|H|``; default that of the
-        one zero rule, ``8 eps log2(2 P)`` (``solvers._spectral.zeros_of``):
-        numerical zeros of exact zeros, not merely ill-conditioned kernels.
+        one zero rule, ``8 eps log2(2 P)`` (``solvers._spectral.zeros_of``).
 
     Returns
     -------
@@ -103,9 +98,8 @@ def inverse_filter(blurred, kernel, *, zero_tol=None) -> np.ndarray:
     Notes
     -----
     :math:`\hat f = \mathrm{IDFT}( G[u] / H[u] )` with ``G = DFT(g)``, ``H =
-    psf2otf(h, g.shape)``: noise is amplified by ``1 / |H[u]|``.  ``H`` and
-    ``g`` are scaled by powers of two and the result scaled back, so any
-    kernel or image scale gives the answer whenever it is representable.
+    psf2otf(h, g.shape)``: noise is amplified by ``1 / |H[u]|``.  Scaling by
+    powers of two makes the answer right whenever it is representable.
 
     Examples
     --------
@@ -166,13 +160,10 @@ def pseudo_inverse_filter(blurred, kernel, threshold) -> PseudoInverseResult:
         H^{+}[u] = \begin{cases} 1 / H[u] & |H[u]| \ge \tau \text{ and } |H[u]| > r \max|H| \\
                                  0 & \text{otherwise,} \end{cases}
 
-    with ``r`` the tolerance of the one zero rule (``solvers._spectral.zeros_of``):
-    zeros of ``H``, exact or numerical (an FFT gives ``1e-16`` for an exact
-    zero), get ``0``, so ``threshold = 0`` zeroes exactly the zeros of
-    ``H`` and never divides by roundoff.  The threshold is compared after
-    ``H`` and it are scaled by the same power of two, so counts and results
-    do not depend on the scale.  Small thresholds leave ripples, large ones
-    ghosts and blur.
+    with ``r`` the tolerance of the one zero rule (``solvers._spectral.zeros_of``),
+    so ``threshold = 0`` zeroes exactly the zeros of ``H`` (exact or
+    numerical), whatever the scale.  Small thresholds leave ripples, large
+    ones ghosts and blur.
 
     Examples
     --------
@@ -223,13 +214,11 @@ def threshold_for_count(kernel, shape, count, *, rtol=None) -> ThresholdChoice:
 
     Notes
     -----
-    Every threshold zeroes the ``Z`` zeros of ``H`` (the one rule,
-    ``solvers._spectral.zeros_of``): ``Z`` (threshold ``0``) is the smallest
-    reachable count.  With the other values sorted, ``s_0 <= s_1 <= ...``,
-    ``Z + j`` is reachable when ``s_j - s_{j-1} > rtol * max|H|``, by the
-    midpoint ``(s_{j-1} + s_j) / 2``, robust to roundoff; ``2 max|H|``
-    zeroes all.  Ties make counts unreachable: ``|H[-u]| = |H[u]|`` for a
-    real kernel, ``M``-fold values for a kernel constant along an axis.
+    Every threshold zeroes the ``Z`` zeros of ``H`` (the one zero rule).  With
+    the other values sorted, ``s_0 <= s_1 <= ...``, ``Z + j`` is reachable
+    when ``s_j - s_{j-1} > rtol * max|H|``, by the midpoint
+    ``(s_{j-1} + s_j) / 2``; ``2 max|H|`` zeroes all.  Ties (``|H[-u]| =
+    |H[u]|`` for a real kernel) make counts unreachable.
 
     Examples
     --------
@@ -272,8 +261,7 @@ def _nsr(c, spectrum: Spectrum):
         raise ValueError(f"c has shape {arr.shape}; allowed: a scalar, or an array of shape {allowed}")
     if not spectrum.half:
         return arr
-    # Real data: c must be even, c[u] == c[-u], as the spectra are Hermitian;
-    # of the half, only the columns that hold their own mirror can break it.
+    # Real data: c[u] == c[-u]; of the half, only columns that are their own mirror can break it.
     full = arr.shape == shape
     part = arr if full else arr[..., [0, shape[-1] // 2] if shape[-1] % 2 == 0 else [0]]
     axes = tuple(range(arr.ndim if full else arr.ndim - 1))
@@ -318,12 +306,10 @@ def wiener_filter(blurred, kernel, c) -> np.ndarray:
     Notes
     -----
     :math:`\hat f = \mathrm{IDFT}( G[u] \, \overline{H[u]} / (|H[u]|^2 + c[u]) )`,
-    and ``0`` at the zeros of ``H`` (the one rule,
-    ``solvers._spectral.zeros_of``): ``c = 0`` is the pseudo-inverse with
-    threshold 0.  ``1/(2 sqrt(c))`` bounds the noise gain.  ``c`` is in
-    units of ``|H|^2``: ``H`` is scaled by a power of two ``2**-e`` near
-    ``1/max|H|`` and ``c`` by ``2**-2e``, so the result is right whenever
-    it is representable, for any scale of kernel and image.
+    and ``0`` at the zeros of ``H`` (the one zero rule): ``c = 0`` is the
+    pseudo-inverse with threshold 0.  ``1/(2 sqrt(c))`` bounds the noise
+    gain.  ``c`` is in units of ``|H|^2``; the result is right whenever it
+    is representable, for any scale of kernel and image.
 
     Examples
     --------

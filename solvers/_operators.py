@@ -1,10 +1,5 @@
-r"""Linear operators for the solvers: wrapping, checked products, norms.
-
-Every solver takes `A` as anything :func:`as_operator` accepts and applies
-it only through :func:`apply`, which checks each product: the first
-non-finite value an operator returns for a finite input stops the solve
-with a ``ValueError`` naming the operator.
-"""
+"""Linear operators for the solvers: wrapping (:func:`as_operator`), checked products
+(:func:`apply`), norms (:func:`operator_norm`)."""
 
 from __future__ import annotations
 
@@ -33,12 +28,10 @@ def as_operator(A) -> LinearOperator:
     Parameters
     ----------
     A : LinearOperator, pylops operator, sparse array or matrix, or ndarray
-        The linear map.  A scipy ``LinearOperator`` is returned unchanged;
-        a 2-D ndarray or scipy sparse array/matrix is wrapped by
-        ``scipy.sparse.linalg.aslinearoperator``; any other object with
-        ``shape``, ``dtype``, ``matvec`` and ``rmatvec`` (a pylops
-        ``LinearOperator``, which is not a scipy subclass) is wrapped by
-        those two methods.
+        A scipy ``LinearOperator`` is returned unchanged, a 2-D ndarray or
+        sparse array/matrix wrapped by ``aslinearoperator``, and any object
+        with ``shape``, ``dtype``, ``matvec`` and ``rmatvec`` (a pylops
+        operator) by those two methods.
 
     Returns
     -------
@@ -86,11 +79,8 @@ def operator_dtype(op) -> np.dtype:
 
 
 def apply(fn, v, dtype, name: str = "A") -> np.ndarray:
-    """``fn(v)`` as a 1-D array of the working dtype (some operators upcast).
-
-    Raises ``ValueError`` when the product has non-finite entries and `v`
-    has none (the check is one summation over the product).
-    """
+    """``fn(v)`` as a 1-D array of the working dtype; ``ValueError`` (naming the operator
+    `name`) when it has non-finite entries and `v` has none."""
     out = fn(v)
     if not (type(out) is np.ndarray and out.ndim == 1 and out.dtype == dtype):
         out = np.asarray(out).reshape(-1).astype(dtype, copy=False)
@@ -145,14 +135,12 @@ def least_squares_iterate(x, r, g, reg, gnorm=None) -> Iterate:
 
 
 # -- operator norm ------------------------------------------------------------
-#: Most Lanczos steps :func:`operator_norm` takes (each step solves a
-#: tridiagonal eigenproblem of its size).
+#: Most Lanczos steps :func:`operator_norm` takes.
 MAX_LANCZOS_STEPS = 1000
 
 
 def _lanczos(op, dtype, steps: int, tol: float | None, rng) -> tuple[float, bool]:
-    """Largest Ritz value of A^H A (three-term Lanczos, no reorthogonalisation)
-    and whether the Krylov space became invariant."""
+    """Largest Ritz value of A^H A (Lanczos) and whether the Krylov space became invariant."""
     gen = np.random.default_rng(rng)
     n = op.shape[1]
     v = gen.standard_normal(n) + (1j * gen.standard_normal(n) if dtype.kind == "c" else 0)
@@ -213,33 +201,22 @@ def operator_norm(A, *, maxiter=100, tol=1e-6, rng=None, upper=False,
 
     Notes
     -----
-    After :math:`j` Lanczos steps on :math:`M = A^H A` (three-term
-    recurrence) from a random Gaussian start, the largest Ritz value
-    :math:`\theta_j` is a Rayleigh quotient of :math:`M`: it grows with
-    :math:`j` and converges to :math:`\|A\|_2^2` **from below**, at a rate
-    set by the gap to the next singular value.  Its residual only bounds
-    the distance to *some* eigenvalue, so it is not a bound by itself.
-
-    Upper bound: for a start uniform on the sphere, Kuczyński and
+    After :math:`j` Lanczos steps on :math:`M = A^H A` from a random
+    Gaussian start, the largest Ritz value :math:`\theta_j` converges to
+    :math:`\|A\|_2^2` **from below**.  Upper bound: Kuczyński and
     Woźniakowski [1]_ prove :math:`P\{\theta < (1 - \varepsilon)\lambda_{max}\}
-    \le 1.648\sqrt{N} e^{-(2k - 1)\sqrt{\varepsilon}}` for Lanczos with
-    :math:`k` products on any positive semidefinite :math:`M` of order
-    :math:`N`, whatever its spectrum.  With :math:`k = j - 1`
-    (conservative) and :math:`\delta` = `failure_probability`,
+    \le 1.648\sqrt{N} e^{-(2k - 1)\sqrt{\varepsilon}}` for :math:`k` products
+    on any positive semidefinite :math:`M` of order :math:`N` from a uniform
+    start.  With :math:`k = j - 1` and :math:`\delta` = `failure_probability`,
 
     .. math:: \varepsilon_j = \bigl(\ln(1.648\sqrt{N}/\delta) / (2j - 3)\bigr)^2,
               \qquad \|A\|_2^2 \le \theta_j / (1 - \varepsilon_j)
 
-    with probability at least :math:`1 - \delta`; :math:`N = n`, or
-    :math:`2n` for complex :math:`A` (:math:`M` acts on
-    :math:`\mathbb{R}^{2n}` with the same eigenvalues and its complex Krylov
-    space contains the real one).  The factor :math:`1 + \sqrt{\epsilon}`
-    (machine epsilon) covers rounding; an invariant Krylov space
-    (:math:`\beta_j = 0`) gives :math:`\theta_j = \|A\|_2^2` and
-    :math:`\varepsilon_j = 0`.  The step count depends only on :math:`N`,
-    :math:`\delta` and `tol` (about 50 for :math:`N = 10^6`, ``tol=0.05``,
-    :math:`\delta = 10^{-6}`).  A fixed seed repeats the result; the
-    probability is then over the seeds.
+    with probability at least :math:`1 - \delta`; :math:`N = n`, or :math:`2n`
+    for complex :math:`A`.  The factor :math:`1 + \sqrt{\epsilon}` covers
+    rounding; an invariant Krylov space gives :math:`\varepsilon_j = 0`.  The
+    step count depends only on :math:`N`, :math:`\delta` and `tol` (about 50
+    for :math:`N = 10^6`, ``tol=0.05``, :math:`\delta = 10^{-6}`).
 
     References
     ----------

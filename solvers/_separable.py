@@ -1,9 +1,4 @@
-r"""Separable 2-D kernels: splitting them and inverting them axis by axis.
-
-A kernel of rank one, ``f = outer(c, r)``, convolves an image by ``c``
-along the columns and ``r`` along the rows.  Its inverse can be built from
-the two 1-D inverses of :func:`solvers.fir_inverse`: ``g = outer(g_c, g_r)``.
-"""
+"""Separable (rank-one) 2-D kernels: splitting them and inverting them axis by axis."""
 
 from __future__ import annotations
 
@@ -23,8 +18,7 @@ FREQUENCY_OVERSAMPLING_2D = 4
 
 
 def _default_rtol(k: np.ndarray) -> float:
-    """1e-10, or more when the kernel's precision cannot resolve it: rounding a
-    rank-one kernel to its dtype leaves sigma_2 / sigma_1 ~ max(m, n) eps."""
+    """The default rank tolerance of :func:`separate`."""
     return max(1e-10, 100 * max(k.shape) * float(np.finfo(k.dtype).eps))
 
 
@@ -36,11 +30,9 @@ def separate(kernel, *, rtol: float | None = None) -> tuple[np.ndarray, np.ndarr
     kernel : array_like, shape (m, n)
         Real or complex, finite.
     rtol : float, optional
-        The kernel is separable when its second singular value is at most
-        ``rtol`` times the first (numerical rank 1).  Default
-        ``max(1e-10, 100 max(m, n) eps)`` with ``eps`` that of the kernel's
-        dtype: ``1e-10`` for 64-bit kernels, about ``1e-5`` for float32 ones,
-        whose rounding alone leaves ``sigma_2 / sigma_1 ~ 1e-7``.
+        Separable when ``sigma_2 <= rtol sigma_1``.  Default
+        ``max(1e-10, 100 max(m, n) eps)`` (``eps`` of the kernel's dtype:
+        rounding to float32 alone leaves ``sigma_2 / sigma_1 ~ 1e-7``).
 
     Returns
     -------
@@ -62,8 +54,7 @@ def separate(kernel, *, rtol: float | None = None) -> tuple[np.ndarray, np.ndarr
     Notes
     -----
     From the SVD ``kernel = U diag(sigma) V^H``: ``col = sqrt(sigma_1) U[:, 0]``,
-    ``row = sqrt(sigma_1) V^H[0, :]``.  The numerical rank is the number of
-    singular values above ``rtol * sigma_1``.
+    ``row = sqrt(sigma_1) V^H[0, :]``.
 
     Examples
     --------
@@ -152,25 +143,16 @@ def separable_inverse(kernel, size, *, method: str = "ls", delay="centre",
     .. math:: f * g - \delta_{d_1} \delta_{d_2}^T
               = (a - \delta_{d_1}) b^T + \delta_{d_1} (b - \delta_{d_2})^T ,
 
-    so ``||f * g - delta_d|| <= e_1 ||b|| + e_2 <= e_1 + e_2 + e_1 e_2`` for any
-    1-D inverses with errors ``e_i``.  For least-squares factors (no ``reg``)
-    the residual ``a - delta`` is orthogonal to ``a``, so ``a[d_1] = ||a||^2 =
-    1 - e_1^2`` (the same for ``b``) and the error is exactly
+    so ``||f * g - delta_d|| <= e_1 + e_2 + e_1 e_2`` for 1-D errors ``e_i``;
+    for least-squares factors (no ``reg``) exactly
 
     .. math:: \|f * g - \delta_d\|^2 = e_1^2 + e_2^2 - e_1^2 e_2^2 .
 
-    Moreover the full convolution matrix of ``f`` is the Kronecker product
-    ``A_1 \otimes A_2`` of the 1-D ones, whose pseudo-inverse is
-    ``A_1^+ \otimes A_2^+``: for a rank-one kernel and ``reg = 0`` the
-    separable LS inverse *is* the 2-D least-squares inverse of the same
-    support (what :func:`solvers.inverse_kernel` computes), at the cost of two
-    1-D solves.  With ``reg > 0`` (``A^H A + lambda I`` does not factor) or any
-    other method it is only an approximation of that optimum.
-
-    A rank-r kernel is a sum of r separable terms, and the inverse of a sum
-    is not a simple combination of the inverses: axis-by-axis inversion does
-    not extend (the 3x3 cross has rank 2); :func:`solvers.inverse_kernel`
-    handles any rank.
+    The full convolution matrix of ``f`` is ``A_1 \otimes A_2``, with
+    pseudo-inverse ``A_1^+ \otimes A_2^+``: with ``reg = 0`` the separable LS
+    inverse *is* the 2-D one of :func:`solvers.inverse_kernel`, for two 1-D
+    solves; with ``reg > 0`` or another method it approximates it.  Kernels
+    of higher rank need :func:`solvers.inverse_kernel`.
 
     References
     ----------

@@ -34,13 +34,10 @@ def zeros_of(H, *, size=None, rtol=None) -> np.ndarray:
 
     Notes
     -----
-    An FFT of ``P`` points computes each value with an error of about
-    :math:`\epsilon \log_2 P \, \|c\|_2` (Higham, *Accuracy and Stability of
-    Numerical Algorithms*, ch. 24), and :math:`\|c\|_2 \le \max|H|` for the
-    folded kernel ``c`` (Parseval), so values below the tolerance cannot be
-    told from zero.  Measured errors at exact zeros (box kernels up to
-    129x129) stay below ``eps * max|H|``.  The rule is relative: scaling
-    the kernel does not change it.
+    An FFT of ``P`` points errs by about :math:`\epsilon \log_2 P \, \|c\|_2
+    \le \epsilon \log_2 P \max|H|` (Higham, *Accuracy and Stability of
+    Numerical Algorithms*, ch. 24; Parseval), so values below the tolerance
+    cannot be told from zero.  The rule is relative to the kernel's scale.
 
     Examples
     --------
@@ -120,12 +117,9 @@ class Spectrum:
 
     Notes
     -----
-    The kernel and ``H`` are scaled by ``2**-e`` and, when ``max|y|`` lies beyond
-    ``2**(emax/4)`` or below ``2**(-emax/4)`` (a transform could overflow or
-    lose digits), the data by ``2**-d``.  Powers of two scale exactly, the
-    solve runs on numbers near 1 and its result is scaled back once by
-    ``2**(d - e)``: it is right whenever it is representable.  A
-    regularisation is in units of ``|H|^2``, a threshold in units of ``|H|``.
+    The kernel and ``H`` are scaled by ``2**-e`` and, when ``max|y|`` is outside
+    ``[2**(-emax/4), 2**(emax/4)]``, the data by ``2**-d``; the result is scaled back
+    by ``2**(d - e)``.  A regularisation is in units of ``|H|^2``, a threshold of ``|H|``.
 
     Examples
     --------
