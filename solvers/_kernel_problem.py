@@ -1,7 +1,5 @@
-r"""The inverse-kernel problem of :func:`solvers.inverse_kernel`, :func:`solvers.fir_inverse`
-and :func:`solvers.separable_inverse`: delay spellings, target, residual,
-objective, the error of every delay, the best delay and their cost limits.
-"""
+"""The inverse-kernel problem shared by :func:`solvers.inverse_kernel`, :func:`solvers.fir_inverse`
+and :func:`solvers.separable_inverse`: delays, target, residual, objective and cost limits."""
 
 from __future__ import annotations
 
@@ -155,9 +153,8 @@ class KernelProblem:
         return sla.solve_toeplitz(self._toeplitz()[1], self.rhs(delay))
 
     def delay_errors(self) -> np.ndarray:
-        """Error ``||f * g_d - delta_d||`` of every delay: in 1-D the scan, checked at the best and
-        the last delay by direct solves; when that fails (ill-conditioned) or in N-D, dense QR.
-        Always in double precision, so that the choice of delay does not depend on the dtype."""
+        """Error ``||f * g_d - delta_d||`` of every delay, in double precision: in 1-D the scan,
+        checked at two delays by direct solves; when that fails or in N-D, dense QR."""
         wide = KernelProblem(self.f.astype(np.result_type(self.f, np.float64)), self.size, self.reg)
         if self.f.ndim == 1:
             errors = wide._scan()
@@ -168,19 +165,10 @@ class KernelProblem:
         return wide._dense_errors()
 
     def _scan(self) -> np.ndarray:
-        r"""1-D errors of every delay in ``O((m + p) p)`` time and ``O(m + p)`` memory.
-
-        With ``a_d = A^H e_d`` and ``g_d = T^{-1} a_d``: ``a_{d+1} = Z a_d +
-        conj(f[d+1]) e_0`` (``Z`` the down-shift) and ``T Z - Z T = e_0 r^T -
-        s e_{p-1}^T`` (``r_j = t[-j-1]``, ``s_i = t[i-p]``, ``s_0 = 0``), so
-
-        .. math:: g_{d+1} = Z g_d + (\overline{f_{d+1}} - r^T g_d)\, x + g_d[p-1]\, z
-
-        with ``x = T^{-1} e_0`` and ``z = T^{-1} s`` (two Levinson solves);
-        ``g_0 = conj(f[0]) x``.  The error follows from
-        ``||A g_d - e_d||^2 = 1 - Re(a_d^H g_d) - reg ||g_d||^2``.  Rounding
-        errors propagate by ``T^{-1} Z T`` (nilpotent), at most ``cond(T)``.
-        """
+        r"""1-D errors of every delay in ``O((m + p) p)`` time: with ``Z`` the down-shift,
+        ``g_{d+1} = Z g_d + (conj(f[d+1]) - r^T g_d) x + g_d[p-1] z``, ``x = T^{-1} e_0``,
+        ``z = T^{-1} s`` (``r_j = t[-j-1]``, ``s_i = t[i-p]``, ``s_0 = 0``), ``g_0 = conj(f[0]) x``,
+        and with ``a_d = A^H e_d``, ``||A g_d - e_d||^2 = 1 - Re(a_d^H g_d) - reg ||g_d||^2``."""
         f, (p,), reg = self.f, self.size, self.reg
         n = self.full_shape[0]
         refuse(n * p, f"delay='optimal' on {n} delays of a length-{p} inverse")

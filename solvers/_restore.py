@@ -60,22 +60,19 @@ def restore(blurred, kernel, *, boundary, reg=0.0, method="auto", output="same",
     reg : float, optional
         Tikhonov weight :math:`\lambda \ge 0`.
     method : {'auto', 'direct', 'cg', 'fft', 'dct'}, optional
-        ``'fft'`` (circular boundary, ``'same'`` output: exact, by the DFT),
-        ``'dct'`` (symmetric boundary, ``'same'`` output, kernel of odd size
-        equal to its flip on each axis: exact, by the DCT-II),
-        ``'direct'`` (sparse factorisation, see :func:`solvers.least_squares`),
-        ``'cg'`` (matrix-free CGLS on :func:`convops.convolution_operator`).
-        ``'auto'`` takes ``'fft'`` or ``'dct'`` when they apply, else
-        ``'direct'`` for images of at most 64x64 pixels whose matrix fits in
-        memory, else ``'cg'``.
+        ``'fft'`` (circular, ``'same'``: exact, by the DFT), ``'dct'``
+        (symmetric, ``'same'``, kernel of odd size equal to its flip on each
+        axis: exact, by the DCT-II), ``'direct'`` (:func:`solvers.least_squares`
+        on the sparse matrix), ``'cg'`` (:func:`solvers.cgls` on
+        :func:`convops.convolution_operator`).  ``'auto'``: ``'fft'`` or
+        ``'dct'`` when they apply, else ``'direct'`` up to 64x64 pixels
+        (matrix fitting in memory), else ``'cg'``.
     output : {'same', 'full', 'valid'}, optional
         Window of the blur model: the image has the shape of `blurred`
         (``'same'``), ``N - m + 1`` (``'full'``) or ``N + m - 1``
         (``'valid'``: no boundary assumption; `boundary` is unused).
     tol, maxiter, callback, progress
-        For ``'cg'``: the stopping rule of :func:`solvers.cgls`
-        (:math:`\|A^H(y - A x) - \lambda x\| \le tol\,\|A^H y\|`), the
-        iteration limit, a ``callback(x, k)`` (x flattened) and a progress bar.
+        For ``'cg'``: as in :func:`solvers.cgls` (`callback` gets ``x`` flattened).
 
     Returns
     -------
@@ -97,13 +94,10 @@ def restore(blurred, kernel, *, boundary, reg=0.0, method="auto", output="same",
 
     Notes
     -----
-    The DFT diagonalises circular ``'same'`` convolution (eigenvalues ``psf2otf(kernel, shape)``),
-    the orthonormal DCT-II symmetric ``'same'`` convolution with a kernel symmetric about its
-    centre, of any length (eigenvalues: the ``2N``-point DFT of the folded kernel).  Both paths
-    compute :math:`x = Q^H \bar\Lambda (|\Lambda|^2 + \lambda)^{-1} Q y`, and the residual, in
-    that basis, with 0 at the zeros of :math:`\Lambda` (the one zero rule of the frequency-domain
-    filters), and scale :math:`\Lambda` by a power of two near ``1/max|Λ|`` and :math:`\lambda`
-    (units of :math:`|\Lambda|^2`) by its square: right whenever representable.
+    The DFT diagonalises circular ``'same'`` convolution, the orthonormal DCT-II symmetric
+    ``'same'`` convolution with a centro-symmetric kernel (see ``solvers._spectral.Spectrum``).
+    Both compute :math:`x = Q^H \bar\Lambda (|\Lambda|^2 + \lambda)^{-1} Q y`, with 0 at the
+    zeros of :math:`\Lambda` (the one zero rule), right whenever representable.
 
     Examples
     --------
