@@ -298,8 +298,9 @@ def fir_inverse(h, length, *, delay=0, method="ls", reg=None, tol=None, mu=None,
         history = rec.history()
     max_err, nfft = frequency_error(r, FREQUENCY_OVERSAMPLING)
     dtype = float_dtype(h)
-    info = {"delay": d, "method": method, "reg": problem.reg, "error_norm": error, "max_frequency_error": max_err,
-            "nfft": nfft[0], **solve.info, **({} if errors is None else {"errors_by_delay": errors})}
+    info = {"delay": d, "method": method, "reg": problem.reg, "error_norm": error,
+            "max_frequency_error": max_err, "nfft": nfft[0], **solve.info,
+            **({} if errors is None else {"errors_by_delay": errors})}
     return SolverResult(solution=g.astype(dtype), iterations=solve.iterations,
                         converged=solve.converged, history=history, objective=objective,
                         residual=r.astype(dtype), message=solve.message, info=info)

@@ -74,9 +74,8 @@ def _run(iterates: Iterator[Iterate], *, scale, zero: Callable[[], Iterate], tol
         it = zero()
         rec.record(objective=it.objective, residual_norm=it.residual_norm, gradient_norm=0.0)
         return SolverResult(solution=it.x, iterations=0, converged=True, history=rec.history(),
-                            objective=it.objective, residual=it.r,
-                            message=f"converged: {rhs} = 0, so x = 0 is the exact solution",
-                            info={**info, "best_iteration": 0})
+                            objective=it.objective, residual=it.r, info={**info, "best_iteration": 0},
+                            message=f"converged: {rhs} = 0, so x = 0 is the exact solution")
     threshold = tol * scale
     best = last = outcome = None
     best_k = 0
@@ -99,15 +98,13 @@ def _run(iterates: Iterator[Iterate], *, scale, zero: Callable[[], Iterate], tol
             raise
         outcome = _Outcome(False, "interrupted", True)
     if outcome is None:
-        outcome = _Outcome(False, "breakdown: zero or negative curvature of a search direction "
-                                  "(the residual is at rounding level, or the system is not "
-                                  "positive definite)", False)
+        outcome = _Outcome(False, "breakdown: zero or negative curvature of a search direction (the residual "
+                                  "is at rounding level, or the system is not positive definite)", False)
     chosen = best if outcome.use_best else last
     history = rec.history()
-    return SolverResult(solution=chosen.x, iterations=len(history) - 1,
-                        converged=outcome.converged, history=history,
-                        objective=chosen.objective, residual=chosen.r, message=outcome.message,
-                        info={**info, "best_iteration": best_k})
+    return SolverResult(solution=chosen.x, iterations=len(history) - 1, converged=outcome.converged,
+                        history=history, objective=chosen.objective, residual=chosen.r,
+                        message=outcome.message, info={**info, "best_iteration": best_k})
 
 
 # -- least squares: the shared start -------------------------------------------------
@@ -147,9 +144,8 @@ def _run_least_squares(iterates, s: _Start, *, tol, maxiter, callback, progress,
         return least_squares_iterate(x, -s.b, x, s.reg, 0.0)
 
     info.update(reg=s.reg, atb_norm=s.atb_norm)  # the same dict: the method may update it
-    return _run(iterates, scale=s.atb_norm, zero=zero, tol=tol, maxiter=maxiter,
-                callback=callback, progress=progress, name=name, rule=_LS_RULE, rhs="A^H b",
-                info=info)
+    return _run(iterates, scale=s.atb_norm, zero=zero, tol=tol, maxiter=maxiter, callback=callback,
+                progress=progress, name=name, rule=_LS_RULE, rhs="A^H b", info=info)
 
 
 def _step_size(s: _Start, step, lipschitz) -> dict:
@@ -234,15 +230,13 @@ _COMMON_PARAMETERS = r"""
     A : LinearOperator, pylops operator, sparse array or matrix, or ndarray
         The linear map, shape ``(m, n)`` (see :func:`as_operator`).
     b : array_like, m entries
-        The data; an N-D array (an image) is flattened row-major
-        (``b.ravel()``).
+        The data; an N-D array (an image) is flattened (``b.ravel()``).
     x0 : array_like, n entries, optional
         Starting point (flattened row-major); zero by default."""
 
 
-def gradient_descent(A, b, *, x0=None, reg=0.0, step=None, maxiter=1000, tol=1e-8,
-                     lipschitz=None, callback: Callable | None = None,
-                     progress: bool = False) -> SolverResult:
+def gradient_descent(A, b, *, x0=None, reg=0.0, step=None, maxiter=1000, tol=1e-8, lipschitz=None,
+                     callback: Callable | None = None, progress: bool = False) -> SolverResult:
     r"""Least squares with Tikhonov regularisation by gradient descent.
 
     Minimises :math:`f(x) = \frac12\|A x - b\|_2^2 + \frac12\lambda\|x\|_2^2`.
@@ -275,12 +269,10 @@ def gradient_descent(A, b, *, x0=None, reg=0.0, step=None, maxiter=1000, tol=1e-
         ``solution`` (1-D, n entries, working dtype), ``iterations``,
         ``converged``, ``history`` (entry 0 is the start), ``objective``,
         ``residual`` (:math:`A x - b`, 1-D), ``message`` and ``info`` with
-        ``step``, ``operator_norm`` (the upper bound on :math:`\|A\|_2`
-        used), ``lipschitz`` (the :math:`L` used), ``lipschitz_source``
-        (``'given'``: from `lipschitz`; ``'lanczos'``: the randomised bound;
-        the three are None for a given `step`), ``reg``, ``atb_norm``
-        (:math:`\|A^H b\|_2`) and ``best_iteration`` (the iterate of lowest
-        objective).
+        ``step``, ``operator_norm`` (the bound on :math:`\|A\|_2` used),
+        ``lipschitz`` (:math:`L`), ``lipschitz_source`` (``'given'`` or
+        ``'lanczos'``; these three None for a given `step`), ``reg``,
+        ``atb_norm`` and ``best_iteration`` (the iterate of lowest objective).
 
     Raises
     ------
@@ -308,17 +300,12 @@ def gradient_descent(A, b, *, x0=None, reg=0.0, step=None, maxiter=1000, tol=1e-
 
     Stopping rule: stop when
     :math:`\|A^H(b - A x_k) - \lambda x_k\|_2 \le \texttt{tol}\,\|A^H b\|_2`
-    (2-norm of the normal-equations residual relative to
-    :math:`\|A^H b\|_2`), or after `maxiter` iterations (``converged=False``).
-    If :math:`A^H b = 0` (e.g. ``b = 0``) the exact minimiser ``x = 0`` is
-    returned at once.  Non-finite iterates (a divergence, e.g. from too
-    large a fixed `step`) stop the solve with ``converged=False``; an
-    operator that returns non-finite values for a finite input raises
-    ``ValueError``.  A ``KeyboardInterrupt`` (Ctrl-C) during the
-    iterations returns the iterate of lowest objective so far (with the
-    default step, the current one: the objective decreases monotonically)
-    with ``converged=False`` and message ``'interrupted'`` instead of
-    raising.
+    (2-norm of the normal-equations residual), or after `maxiter` iterations
+    (``converged=False``).  If :math:`A^H b = 0` the exact minimiser ``x = 0``
+    is returned at once.  Non-finite iterates (a divergence, e.g. from too
+    large a `step`) stop with ``converged=False``.  Ctrl-C returns the
+    iterate of lowest objective with ``converged=False`` and message
+    ``'interrupted'`` instead of raising.
 
     Cost per iteration: one product with :math:`A` and one with :math:`A^H`
     (the history is free).  Setup: :math:`A^H b` (and one more of each with
@@ -346,23 +333,18 @@ def gradient_descent(A, b, *, x0=None, reg=0.0, step=None, maxiter=1000, tol=1e-
 
 
 def nesterov(A, b, *, x0=None, reg=0.0, step=None, maxiter=1000, tol=1e-8, lipschitz=None,
-             restart=True, callback: Callable | None = None,
-             progress: bool = False) -> SolverResult:
+             restart=True, callback: Callable | None = None, progress: bool = False) -> SolverResult:
     r"""Least squares with Tikhonov regularisation by accelerated gradient.
 
-    Nesterov's method with the FISTA momentum sequence and, optionally,
-    adaptive gradient restart; minimises
-    :math:`f(x) = \frac12\|A x - b\|_2^2 + \frac12\lambda\|x\|_2^2`.
+    Nesterov's method with the FISTA momentum and optional adaptive restart;
+    minimises :math:`f(x) = \frac12\|A x - b\|_2^2 + \frac12\lambda\|x\|_2^2`.
 
     Parameters
     ----------%(common)s
-    reg, step, maxiter, tol, lipschitz
-        As in :func:`gradient_descent` (the default step is the same
-        :math:`1/L`).
+    reg, step, maxiter, tol, lipschitz, callback, progress
+        As in :func:`gradient_descent` (the same default step :math:`1/L`).
     restart : bool, optional
         Reset the momentum when it points uphill (see Notes).
-    callback, progress
-        As in :func:`gradient_descent`.
 
     Returns
     -------
@@ -389,8 +371,6 @@ def nesterov(A, b, *, x0=None, reg=0.0, step=None, maxiter=1000, tol=1e-8, lipsc
     Adaptive gradient restart: when
     :math:`\operatorname{Re}\langle \nabla f(y_k), x_{k+1} - x_k\rangle > 0`
     the momentum is reset (:math:`t_{k+1} = 1`, so :math:`y_{k+1} = x_{k+1}`).
-    The objective is not monotone; the iterate of lowest objective is kept
-    for an interrupted solve.
 
     Stopping rule and special cases as in :func:`gradient_descent`, the
     residual taken at :math:`x_k`, not :math:`y_k`.  Cost per iteration: one
@@ -419,18 +399,15 @@ def nesterov(A, b, *, x0=None, reg=0.0, step=None, maxiter=1000, tol=1e-8, lipsc
     """
     s, tol, maxiter = _start(A, b, x0, reg, tol, maxiter)
     info = {**_step_size(s, step, lipschitz), "restarts": 0}
-    return _run_least_squares(_nesterov_iterates(s, info["step"], bool(restart), info), s, tol=tol,
-                maxiter=maxiter, callback=callback, progress=progress, name="nesterov",
-                info=info)
+    return _run_least_squares(_nesterov_iterates(s, info["step"], bool(restart), info), s, tol=tol, info=info,
+                              maxiter=maxiter, callback=callback, progress=progress, name="nesterov")
 
 
 def cgls(A, b, *, x0=None, reg=0.0, maxiter=None, tol=1e-8,
          callback: Callable | None = None, progress: bool = False) -> SolverResult:
     r"""Least squares with Tikhonov regularisation by conjugate gradients (CGLS).
 
-    Conjugate gradients on the normal equations
-    :math:`(A^H A + \lambda I)\,x = A^H b` in the CGLS form, which never
-    forms :math:`A^H A`.
+    Conjugate gradients on :math:`(A^H A + \lambda I)\,x = A^H b` without forming :math:`A^H A`.
 
     Parameters
     ----------%(common)s
@@ -524,14 +501,12 @@ def _pcg_iterates(T, M, b, x, g, threshold, measure) -> Iterator[Iterate]:
         yield iterate(x, g, gnorm)
 
 
-def pcg(T, b, *, preconditioner=None, x0=None, maxiter=None, tol=1e-8,
-        callback: Callable | None = None, progress: bool = False,
-        measure: Callable | None = None) -> SolverResult:
+def pcg(T, b, *, preconditioner=None, x0=None, maxiter=None, tol=1e-8, callback: Callable | None = None,
+        progress: bool = False, measure: Callable | None = None) -> SolverResult:
     r"""Preconditioned conjugate gradients for a Hermitian positive definite system.
 
-    Solves :math:`T x = b`, e.g. the normal equations
-    :math:`(A^H A + \lambda I)\,x = A^H b` with a fast :math:`T`
-    (:func:`solvers.inverse_kernel` applies it by FFT).
+    Solves :math:`T x = b`, e.g. normal equations with a fast :math:`T`
+    (:func:`solvers.inverse_kernel` applies one by FFT).
 
     Parameters
     ----------
@@ -550,12 +525,9 @@ def pcg(T, b, *, preconditioner=None, x0=None, maxiter=None, tol=1e-8,
     tol, callback, progress
         As in :func:`gradient_descent`.
     measure : callable, optional
-        ``measure(x, g)`` with :math:`g = T x - b` returns the pair
-        ``(objective, residual_norm)`` recorded in the history (for the
-        caller's own objective); default the energy
-        :math:`\frac12 x^H T x - \operatorname{Re} b^H x =
-        \frac12 \operatorname{Re}\langle x, g - b\rangle` and
-        :math:`\|g\|_2`.
+        ``measure(x, g)`` with :math:`g = T x - b` returns the recorded
+        ``(objective, residual_norm)``; default the energy
+        :math:`\frac12 \operatorname{Re}\langle x, g - b\rangle` and :math:`\|g\|_2`.
 
     Returns
     -------
