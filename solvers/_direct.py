@@ -135,12 +135,10 @@ def least_squares(A, b, *, reg=0.0, method="auto") -> SolverResult:
             raise
         method = fallback
         x, r, it, info = _solve(method, A, op, b_vec, reg, dtype)
-    rec.record(objective=it.objective, residual_norm=it.residual_norm,
-               gradient_norm=it.gradient_norm)
+    rec.record(objective=it.objective, residual_norm=it.residual_norm, gradient_norm=it.gradient_norm)
     return SolverResult(solution=x, iterations=0, converged=True, history=rec.history(),
-                        objective=it.objective, residual=r,
-                        message=f"solved directly ({method}: {info['system']})",
-                        info={"method": method, "reg": reg, **info})
+                        objective=it.objective, residual=r, info={"method": method, "reg": reg, **info},
+                        message=f"solved directly ({method}: {info['system']})")
 
 
 def _solve(method, A, op, b_vec, reg, dtype):
@@ -168,12 +166,10 @@ def _auto_method(A, shape, dtype) -> tuple[str, str | None]:
         return "sparse", ("dense" if fits else None)
     if fits:
         return "dense", None
-    raise ValueError(
-        f"A is a matrix-free operator of shape {shape} ({type(A).__name__}); solving it "
-        f"directly needs the {m} x {n} matrix ({m * n * dtype.itemsize / 2**20:.0f} MiB, "
-        f"{n} products with A). Use cgls (or gradient_descent, nesterov) instead, or pass "
-        "the sparse matrix (convops.convolution_matrix)"
-    )
+    raise ValueError(f"A is a matrix-free operator of shape {shape} ({type(A).__name__}); solving it "
+                     f"directly needs the {m} x {n} matrix ({m * n * dtype.itemsize / 2**20:.0f} MiB, {n} "
+                     "products with A). Use cgls (or gradient_descent, nesterov) instead, or pass the sparse "
+                     "matrix (convops.convolution_matrix)")
 
 
 def _dense(A, op, dtype) -> np.ndarray:
@@ -184,10 +180,8 @@ def _dense(A, op, dtype) -> np.ndarray:
     nbytes = m * n * dtype.itemsize
     if nbytes > DENSE_MAX_BYTES:
         instead = "method='sparse' or cgls" if sp.issparse(A) else "cgls"
-        raise ValueError(
-            f"the dense form of A (shape {op.shape}) would take {nbytes / 2**20:.0f} MiB, "
-            f"more than the {DENSE_MAX_BYTES // 2**20} MiB allowed; use {instead}"
-        )
+        raise ValueError(f"the dense form of A (shape {op.shape}) would take {nbytes / 2**20:.0f} MiB, "
+                         f"more than the {DENSE_MAX_BYTES // 2**20} MiB allowed; use {instead}")
     if sp.issparse(A):
         return A.toarray().astype(dtype, copy=False)
     eye = np.eye(n, dtype=dtype)
@@ -236,11 +230,9 @@ class _RankDeficientError(ValueError):
 
 
 def _rank_deficient(shape, detail: str) -> ValueError:
-    return _RankDeficientError(
-        f"the sparse least-squares system is singular to working precision ({detail}): "
-        f"A of shape {shape} is rank deficient (or too ill-conditioned). Use reg > 0 "
-        "(Tikhonov) or method='dense' (SVD, minimum-norm solution)"
-    )
+    return _RankDeficientError(f"the sparse least-squares system is singular to working precision ({detail})"
+                               f": A of shape {shape} is rank deficient (or too ill-conditioned). "
+                               "Use reg > 0 (Tikhonov) or method='dense' (SVD, minimum-norm solution)")
 
 
 def _lu_solve(K, rhs, shape) -> np.ndarray:

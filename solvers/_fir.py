@@ -113,12 +113,11 @@ def _fir_lms(problem: KernelProblem, d: int, *, mu, n_samples, rng, block, rtol,
     return _Solve(g, iterations=n_samples, converged=converged, history=rec.history(),
                   message=f"NLMS ran {n_samples} samples; error {error:.3g} is {verdict} "
                           f"(1 + {rtol:g}) x the least-squares error {ls_error:.3g}",
-                  info={"mu": mu, "n_samples": n_samples, "block": block,
-                        "ls_error_norm": ls_error, "rtol": rtol})
+                  info={"mu": mu, "n_samples": n_samples, "block": block, "ls_error_norm": ls_error,
+                        "rtol": rtol})
 
 
-_SOLVERS = {"ls": _fir_ls, "truncated": _fir_truncated, "frequency": _fir_frequency,
-            "lms": _fir_lms}
+_SOLVERS = {"ls": _fir_ls, "truncated": _fir_truncated, "frequency": _fir_frequency, "lms": _fir_lms}
 
 
 def _method_options(method: str, given: dict) -> dict:
@@ -133,8 +132,7 @@ def _method_options(method: str, given: dict) -> dict:
     checks = {
         "reg": lambda v: check_real(0.0 if v is None else v, "reg", low=0.0),
         "tol": lambda v: check_real(DEFAULT_TOL if v is None else v, "tol", low=0.0),
-        "mu": lambda v: check_real(0.1 if v is None else v, "mu", low=0.0, high=2.0,
-                                    low_open=True),
+        "mu": lambda v: check_real(0.1 if v is None else v, "mu", low=0.0, high=2.0, low_open=True),
         "n_samples": lambda v: check_int(50_000 if v is None else v, "n_samples", minimum=1),
         "rng": lambda v: v,
         "block": lambda v: None if v is None else check_int(v, "block", minimum=1),

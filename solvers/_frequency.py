@@ -113,11 +113,10 @@ def inverse_filter(blurred, kernel, *, zero_tol=None) -> np.ndarray:
     """
     spectrum = _spectrum(blurred, kernel, None if zero_tol is None else check_real(zero_tol, "zero_tol"))
     if spectrum.zeros:
-        raise ValueError(
-            f"H has {spectrum.zeros} zero(s) among its {math.prod(spectrum.shape)} values (smallest |H| = "
-            f"{spectrum.smallest:.3g}); the inverse filter does not exist: use "
-            "pseudo_inverse_filter(blurred, kernel, threshold) or wiener_filter(blurred, kernel, c)"
-        )
+        raise ValueError(f"H has {spectrum.zeros} zero(s) among its {math.prod(spectrum.shape)} values "
+                         f"(smallest |H| = {spectrum.smallest:.3g}); the inverse filter does not exist: use "
+                         "pseudo_inverse_filter(blurred, kernel, threshold) or "
+                         "wiener_filter(blurred, kernel, c)")
     return spectrum.solve()[0]
 
 

@@ -365,11 +365,9 @@ def iir_inverse(h, *, tol: float = DEFAULT_TOL) -> IIRInverse:
     offender = _circle_offender(c, zeros, tol)
     if offender is not None:
         z, dist, value = offender
-        raise ValueError(
-            f"no stable inverse: h has a zero at z = {z.real if z.imag == 0 else z:.6g} at distance {dist:.3g} "
-            f"from the unit circle (tol = {tol:g}; |H| = {value:.3g} at the nearest point of "
-            f"the circle), so 1/H(z) has a pole on the circle"
-        )
+        raise ValueError(f"no stable inverse: h has a zero at z = {z.real if z.imag == 0 else z:.6g} at "
+                         f"distance {dist:.3g} from the unit circle (tol = {tol:g}; |H| = {value:.3g} at the "
+                         "nearest point of the circle), so 1/H(z) has a pole on the circle")
     inside = np.abs(zeros) < 1.0
     return IIRInverse(kernel=h, gain=c[0], delay=delay,
                       inner_zeros=zeros[inside], outer_zeros=zeros[~inside])

@@ -201,10 +201,9 @@ class KernelProblem:
         1 - 2 ||q_d||^2 + q_d^H (Q_A^H Q_A) q_d`` (``1 - ||q_d||^2`` when reg = 0)."""
         rows, unknowns = math.prod(self.full_shape), math.prod(self.size)
         if (rows + unknowns) * unknowns > DENSE_QR_MAX_ENTRIES:
-            raise ValueError(
-                f"delay='optimal' factorises a dense {rows + unknowns}x{unknowns} matrix, above the limit of "
-                f"{DENSE_QR_MAX_ENTRIES:,} entries; give the delay explicitly or use a smaller size"
-            )
+            raise ValueError(f"delay='optimal' factorises a dense {rows + unknowns}x{unknowns} matrix, "
+                             f"above the limit of {DENSE_QR_MAX_ENTRIES:,} entries; give the delay "
+                             "explicitly or use a smaller size")
         A = self.matrix().toarray()
         if self.reg:
             A = np.vstack([A, math.sqrt(self.reg) * np.eye(unknowns, dtype=A.dtype)])

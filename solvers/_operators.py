@@ -64,13 +64,11 @@ def as_operator(A) -> LinearOperator:
             raise ValueError(f"A contains {bad} non-finite value(s) (NaN or inf); all must be finite")
         return aslinearoperator(A)
     if all(hasattr(A, name) for name in ("shape", "dtype", "matvec", "rmatvec")):
-        return LinearOperator(shape=tuple(A.shape), dtype=np.dtype(A.dtype),
-                              matvec=A.matvec, rmatvec=A.rmatvec)
-    raise TypeError(
-        f"A of type {type(A).__module__}.{type(A).__qualname__} is not supported; "
-        "allowed: a scipy LinearOperator, a pylops operator (shape, dtype, matvec, "
-        "rmatvec), a scipy sparse array/matrix or a 2-D numpy array"
-    )
+        return LinearOperator(shape=tuple(A.shape), dtype=np.dtype(A.dtype), matvec=A.matvec,
+                              rmatvec=A.rmatvec)
+    raise TypeError(f"A of type {type(A).__module__}.{type(A).__qualname__} is not supported; allowed: a "
+                    "scipy LinearOperator, a pylops operator (shape, dtype, matvec, rmatvec), a scipy sparse "
+                    "array/matrix or a 2-D numpy array")
 
 
 def operator_dtype(op) -> np.dtype:

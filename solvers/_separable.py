@@ -73,10 +73,9 @@ def separate(kernel, *, rtol: float | None = None) -> tuple[np.ndarray, np.ndarr
     u, s, vh = np.linalg.svd(k.astype(np.complex128 if np.iscomplexobj(k) else np.float64))
     rank = int(np.count_nonzero(s > rtol * s[0]))
     if rank > 1:
-        raise ValueError(
-            f"kernel is not separable: numerical rank {rank} (sigma_2/sigma_1 = "
-            f"{s[1] / s[0]:.3g} > rtol = {rtol:g}); a rank-r kernel is a sum of r separable terms"
-        )
+        raise ValueError(f"kernel is not separable: numerical rank {rank} (sigma_2/sigma_1 = "
+                         f"{s[1] / s[0]:.3g} > rtol = {rtol:g}); a rank-r kernel is a sum of r "
+                         "separable terms")
     col, row = np.sqrt(s[0]) * u[:, 0], np.sqrt(s[0]) * vh[0]
     j = int(np.argmax(np.abs(col)))
     phase = col[j] / abs(col[j])
@@ -189,10 +188,8 @@ def separable_inverse(kernel, size, *, method: str = "ls", delay="centre",
                gradient_norm=np.linalg.norm(problem.gradient(g, residual)))
     return SolverResult(
         solution=g.astype(float_dtype(k)), iterations=sum(a.iterations for a in axes),
-        converged=all(a.converged for a in axes), history=rec.history(),
-        objective=0.5 * error**2, residual=residual.astype(float_dtype(k)),
-        message=f"outer product of two 1-D '{method}' inverses",
+        converged=all(a.converged for a in axes), history=rec.history(), objective=0.5 * error**2,
+        residual=residual.astype(float_dtype(k)), message=f"outer product of two 1-D '{method}' inverses",
         info={"delay": d, "method": method, "factors": (col, row), "axes": tuple(axes),
               "error_norms": (e1, e2), "error_norm": error, "error_bound": e1 + e2 + e1 * e2,
-              "max_frequency_error": max_err, "nfft": nfft},
-    )
+              "max_frequency_error": max_err, "nfft": nfft})
