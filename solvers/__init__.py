@@ -23,18 +23,11 @@ from ._result import History, SolverResult
 from ._separable import separable_inverse, separate
 
 __all__ = [
-    # the result type
     "SolverResult", "History",
-    # least squares on any operator
     "as_operator", "operator_norm", "least_squares", "gradient_descent", "nesterov", "cgls", "pcg",
-    # inverse kernels and restoration
     "inverse_kernel", "full_convolution_norm_bound", "INVERSE_KERNEL_METHODS", "DELAY_KEYWORDS",
-    "restore", "RESTORE_METHODS",
-    # frequency-domain filters (circular boundaries)
-    "inverse_filter", "pseudo_inverse_filter", "threshold_for_count", "wiener_filter",
-    "PseudoInverseResult", "ThresholdChoice",
-    # FIR and IIR inverses
+    "restore", "RESTORE_METHODS", "inverse_filter", "pseudo_inverse_filter", "threshold_for_count",
+    "wiener_filter", "PseudoInverseResult", "ThresholdChoice",
     "iir_inverse", "IIRInverse", "fir_inverse", "FIR_METHODS", "separate", "separable_inverse",
-    # noise
     "estimate_noise",
 ]

@@ -167,15 +167,13 @@ def fir_inverse(h, length, *, delay=0, method="ls", reg=None, tol=None, mu=None,
     reg : float, optional
         ``'ls'`` only: Tikhonov weight ``lambda >= 0`` (default 0).
     tol : float, optional
-        ``'truncated'`` only: unit-circle tolerance of :func:`iir_inverse`
-        (default ``1e-6``).
+        ``'truncated'`` only: unit-circle tolerance of :func:`iir_inverse` (default ``1e-6``).
     mu : float, optional
         ``'lms'`` only: normalised step, ``0 < mu <= 2`` (default 0.1).
     n_samples : int, optional
         ``'lms'`` only: length of the training noise (default 50 000).
     rng : None, int or numpy.random.Generator, optional
-        ``'lms'`` only: seed or generator of the training noise
-        (``numpy.random.default_rng(rng)``; None draws fresh entropy).
+        ``'lms'`` only: seed or generator of the training noise (``numpy.random.default_rng``).
     block : int, optional
         ``'lms'`` only: samples per history row (default ``n_samples // 200``).
     rtol : float, optional
@@ -191,15 +189,12 @@ def fir_inverse(h, length, *, delay=0, method="ls", reg=None, tol=None, mu=None,
         ``residual``: ``h * g - delta_d``, shape ``(m + p - 1,)``.
         ``objective``: ``0.5 ||h * g - delta_d||^2 + 0.5 reg ||g||^2``.
         ``history``: one row, or for ``'lms'`` ``g = 0`` then one per block.
-        ``info``: ``'delay'`` (int), ``'method'``, ``'reg'``,
-        ``'error_norm'`` (``||h * g - delta_d||_2``),
-        ``'max_frequency_error'`` (``max |H(w) G(w) - exp(-i w d)|`` over
-        ``nfft`` equispaced frequencies, ``nfft`` the next power of two
-        ``>= 16 (m + p)``), ``'nfft'``; with ``delay='optimal'`` also
-        ``'errors_by_delay'`` (the LS error of every delay 0..m+p-2); and
-        the method's extras: ``'phase'`` for ``'truncated'``; ``'mu'``,
-        ``'n_samples'``, ``'block'``, ``'rtol'`` and ``'ls_error_norm'``
-        for ``'lms'``.
+        ``info``: ``'delay'`` (int), ``'method'``, ``'reg'``, ``'error_norm'``
+        (``||h * g - delta_d||_2``), ``'max_frequency_error'``
+        (``max |H(w) G(w) - exp(-i w d)|`` on ``'nfft'`` frequencies, the next
+        power of two ``>= 16 (m + p)``); ``'errors_by_delay'`` with ``delay='optimal'``;
+        ``'phase'`` for ``'truncated'``; ``'mu'``, ``'n_samples'``, ``'block'``,
+        ``'rtol'`` and ``'ls_error_norm'`` for ``'lms'``.
 
     Raises
     ------
@@ -216,8 +211,7 @@ def fir_inverse(h, length, *, delay=0, method="ls", reg=None, tol=None, mu=None,
 
     Notes
     -----
-    With ``A`` the ``(m + p - 1) x p`` full convolution matrix of `h`
-    (``scipy.linalg.convolution_matrix(h, p, 'full')``), ``g`` aims at
+    With ``A`` the ``(m + p - 1) x p`` full convolution matrix of `h`, ``g`` aims at
 
     .. math:: \min_g \tfrac12 \|A g - \delta_d\|_2^2 + \tfrac12 \lambda \|g\|_2^2 ,
 
@@ -229,9 +223,8 @@ def fir_inverse(h, length, *, delay=0, method="ls", reg=None, tol=None, mu=None,
     ``g = IDFT_p(exp(-2 pi i k d / p) / H_p[k])``, ``H_p`` the ``p``-point DFT
     of ``h`` folded modulo ``p``: exact for circular convolution on ``p`` points.
 
-    ``'lms'`` (normalised LMS, complex form) filters unit-variance white
-    noise ``u`` by ``h`` and adapts ``g`` so that ``(g * h * u)[n]`` tracks
-    ``u[n - d]``:
+    ``'lms'`` (normalised LMS) adapts ``g`` so that ``(g * h * u)[n]`` tracks
+    ``u[n - d]`` for unit-variance white noise ``u``:
 
     .. math:: e_n = u[n-d] - g^T x_n, \qquad
               g \leftarrow g + \frac{\mu\, e_n\, \overline{x_n}}

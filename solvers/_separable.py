@@ -96,9 +96,7 @@ def separable_inverse(kernel, size, *, method: str = "ls", delay="centre",
     size : int or (int, int)
         Shape ``(p, q)`` of the inverse; an int means ``(size, size)``.
     method : {'ls', 'truncated', 'frequency', 'lms'}, optional
-        Method of :func:`solvers.fir_inverse` used on both axes; with
-        ``'truncated'`` the factors are the impulse responses of the exact
-        IIR inverses of the two factors (see :func:`solvers.iir_inverse`).
+        Method of :func:`solvers.fir_inverse` used on both axes.
     delay : 'center', 'centre', 'optimal', int or (int, int), optional
         Target position ``(d1, d2)`` on the full grid ``(m + p - 1, n + q - 1)``,
         spelled as in :func:`solvers.inverse_kernel` (an int applies to both
@@ -107,25 +105,21 @@ def separable_inverse(kernel, size, *, method: str = "ls", delay="centre",
     rtol : float, optional
         Rank tolerance of :func:`separate`.
     **options
-        Passed to :func:`solvers.fir_inverse` for both axes (``reg``,
-        ``tol``, ``mu``, ``n_samples``, ``rng``, ...).  ``reg`` acts on each
-        axis (with the balanced scaling of :func:`separate`), which is not
-        the 2-D Tikhonov problem.
+        Passed to :func:`solvers.fir_inverse` for both axes (``reg`` acts on
+        each axis, which is not the 2-D Tikhonov problem).
 
     Returns
     -------
     SolverResult
         ``solution``: ``g = outer(g1, g2)``, shape ``(p, q)``, dtype
-        ``convops.float_dtype(kernel)``; ``residual``: ``f * g - delta_d``
-        on the full grid (``scipy.signal.convolve2d(f, g, 'full')``);
-        ``objective``: ``0.5 ||f * g - delta_d||_F^2``; ``iterations`` and
-        ``converged`` combine the two axes; ``info``: ``'delay'`` ``(d1, d2)``,
-        ``'method'``, ``'factors'`` ``(col, row)``, ``'axes'`` (the two 1-D
-        results), ``'error_norms'`` ``(e1, e2)``, ``'error_norm'``
-        (``||f * g - delta_d||_F``), ``'error_bound'`` (``e1 + e2 + e1 e2``),
-        ``'max_frequency_error'`` (``max |F G - exp(-i w.d)|`` on a grid of
-        the next power of two ``>= 4 (m + p)`` by ``>= 4 (n + q)``) and
-        ``'nfft'``.
+        ``convops.float_dtype(kernel)``; ``residual``: ``f * g - delta_d`` on
+        the full grid; ``objective``: ``0.5 ||f * g - delta_d||_F^2``;
+        ``iterations`` and ``converged`` combine the two axes; ``info``:
+        ``'delay'`` ``(d1, d2)``, ``'method'``, ``'factors'`` ``(col, row)``,
+        ``'axes'`` (the 1-D results), ``'error_norms'`` ``(e1, e2)``,
+        ``'error_norm'``, ``'error_bound'`` (``e1 + e2 + e1 e2``), and as in
+        :func:`solvers.fir_inverse` (grid ``>= 4 (m + p)`` by ``>= 4 (n + q)``)
+        ``'max_frequency_error'`` and ``'nfft'``.
 
     Raises
     ------
