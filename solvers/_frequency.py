@@ -66,9 +66,8 @@ def _spectrum(blurred, kernel, zero_rtol=None) -> Spectrum:
 def inverse_filter(blurred, kernel, *, zero_tol=None) -> np.ndarray:
     r"""Invert a circular convolution by dividing spectra: ``IDFT(G / H)``.
 
-    Assumes circular boundaries: the exact solve ``A^{-1} y`` of the
-    circulant matrix of ``scipy.ndimage.convolve(x, kernel, mode='wrap')``
-    (centre at index ``m // 2``).
+    Assumes circular boundaries: the exact solve ``A^{-1} y`` for the circulant
+    ``A`` of ``scipy.ndimage.convolve(x, kernel, mode='wrap')`` (centre ``m // 2``).
 
     Parameters
     ----------
@@ -123,16 +122,13 @@ def inverse_filter(blurred, kernel, *, zero_tol=None) -> np.ndarray:
 def pseudo_inverse_filter(blurred, kernel, threshold) -> PseudoInverseResult:
     r"""Inverse filter that discards the zeros of ``H`` and the frequencies where ``|H| < threshold``.
 
-    Assumes circular boundaries: ``|H|`` are the singular values of the
-    circulant matrix ``A`` of circular ``same`` convolution, so this is the
-    truncated-SVD pseudo-inverse of ``A``.
+    Assumes circular boundaries: ``|H|`` are the singular values of the circulant
+    matrix ``A`` of circular ``same`` convolution (a truncated-SVD pseudo-inverse).
 
     Parameters
     ----------
-    blurred : array_like, shape (M, N) or (N,) or N-D
-        Blurred image ``g``.
-    kernel : array_like, same number of dimensions as `blurred`
-        Point-spread function ``h``.
+    blurred, kernel : array_like
+        Blurred image ``g`` and point-spread function ``h``, as in :func:`inverse_filter`.
     threshold : float
         Absolute threshold on ``|H|``, a finite number ``>= 0``
         (:func:`threshold_for_count` finds one for a wanted count).
@@ -181,8 +177,7 @@ def pseudo_inverse_filter(blurred, kernel, threshold) -> PseudoInverseResult:
 def threshold_for_count(kernel, shape, count, *, rtol=None) -> ThresholdChoice:
     r"""Threshold for :func:`pseudo_inverse_filter` that zeroes `count` values of ``H``.
 
-    Assumes circular boundaries, like every filter here (``H =
-    psf2otf(kernel, shape)``).
+    Assumes circular boundaries (``H = psf2otf(kernel, shape)``).
 
     Parameters
     ----------
@@ -273,16 +268,13 @@ def _nsr(c, spectrum: Spectrum):
 def wiener_filter(blurred, kernel, c) -> np.ndarray:
     r"""Wiener (Tikhonov) filter ``IDFT(G conj(H) / (|H|^2 + c))``.
 
-    Assumes circular boundaries: for the circulant matrix ``A`` of circular
-    ``same`` convolution a constant `c` gives exactly the Tikhonov solution
-    ``(A^H A + c I)^{-1} A^H y``.
+    Assumes circular boundaries: a constant `c` gives exactly the Tikhonov solution
+    ``(A^H A + c I)^{-1} A^H y`` for the circulant ``A`` of circular ``same`` convolution.
 
     Parameters
     ----------
-    blurred : array_like, shape (M, N) or (N,) or N-D
-        Blurred (and noisy) image ``g``.
-    kernel : array_like, same number of dimensions as `blurred`
-        Point-spread function ``h``.
+    blurred, kernel : array_like
+        Blurred (and noisy) image ``g`` and point-spread function ``h``, as in :func:`inverse_filter`.
     c : float or ndarray
         Noise-to-signal power ratio ``S_n[u] / S_f[u]``, ``>= 0`` and finite:
         a constant, or an array in the unshifted DFT layout of shape

@@ -1,15 +1,5 @@
-r"""The exact IIR inverse of a 1-D FIR kernel.
-
-A kernel ``h`` of length ``m`` is the polynomial
-
-.. math:: H(z) = \sum_{k=0}^{m-1} h[k] z^{-k}.
-
-Its exact inverse :math:`1/H(z)` is IIR (a recursion never ends) and it is
-stable only if no zero of :math:`H` lies on the unit circle; it is causal
-only if every zero lies inside (a minimum-phase kernel).  :func:`iir_inverse`
-builds the stable two-sided inverse by factoring ``H``; its FIR
-approximations are in :func:`solvers.fir_inverse`.
-"""
+r"""The exact IIR inverse :math:`1/H(z)`, :math:`H(z) = \sum_k h[k] z^{-k}`, of a 1-D FIR kernel:
+stable when no zero of :math:`H` lies on the unit circle, causal when all lie inside."""
 
 from __future__ import annotations
 

@@ -1,13 +1,4 @@
-r"""Inverse kernels: an FIR ``g`` with ``f * g`` close to a delayed impulse.
-
-Convention (kernel ``f`` of shape ``m``, inverse ``g`` of shape ``p``, per
-axis): ``A`` is the ``full`` (zero-boundary) convolution matrix of ``f``
-acting on ``g``, the target is the impulse :math:`\delta_d` at delay ``d``
-on the full grid of shape ``m + p - 1`` (default: its centre
-``(m + p - 2) // 2``), and the objective is
-
-.. math:: \tfrac12 \|A g - \delta_d\|^2 + \tfrac12 \lambda \|g\|^2 .
-"""
+"""Inverse kernels: an FIR ``g`` with ``f * g`` close to a delayed impulse (see :func:`inverse_kernel`)."""
 
 from __future__ import annotations
 
@@ -195,10 +186,8 @@ def inverse_kernel(kernel, size, *, method="auto", delay="center", reg=0.0, tol=
     step : float, optional
         Fixed step for ``'gd'``/``'nesterov'`` (e.g. 5e-5); default ``1/L``
         with ``L`` from :func:`full_convolution_norm_bound` (proven).
-    callback : callable, optional
-        ``callback(g, k)`` after each iteration; returning True stops.
-    progress : bool, optional
-        Show a progress bar.
+    callback, progress
+        As in :func:`solvers.gradient_descent` (`callback` gets ``g`` of shape `size`).
 
     Returns
     -------

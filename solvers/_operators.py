@@ -161,16 +161,14 @@ def _lanczos(op, dtype, steps: int, tol: float | None, rng) -> tuple[float, bool
 
 def operator_norm(A, *, maxiter=100, tol=1e-6, rng=None, upper=False,
                   failure_probability=FAILURE_PROBABILITY) -> float:
-    r"""The spectral norm :math:`\|A\|_2` by Lanczos on :math:`A^H A`: an
-    estimate from below, or an upper bound.
+    r"""The spectral norm :math:`\|A\|_2` by Lanczos on :math:`A^H A`: a lower estimate or an upper bound.
 
     Parameters
     ----------
     A : LinearOperator, pylops operator, sparse array or matrix, or ndarray
         The linear map (see :func:`as_operator`).
     maxiter : int, optional
-        Maximum number of Lanczos steps (each one product with `A` and one
-        with :math:`A^H`), from 1 (2 with `upper`) to 1000.
+        Maximum number of Lanczos steps, from 1 (2 with `upper`) to 1000.
     tol : float, optional
         Estimate: stop when two successive estimates of :math:`\|A\|_2^2`
         differ by at most ``tol`` times the current one.  Upper bound

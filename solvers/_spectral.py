@@ -167,18 +167,14 @@ class Spectrum:
         return self.apply(x, adjoint=True)
 
     def count(self, mask: np.ndarray) -> int:
-        """True values of `mask` on the full grid (a half spectrum's columns
-        stand for their mirrors too, except column 0 and an even length's last)."""
+        """True values of `mask` on the full grid (a half spectrum's inner columns count twice)."""
         edges = mask[..., [0, -1] if self.shape[-1] % 2 == 0 and self.shape[-1] > 1 else [0]]
         n = int(np.count_nonzero(mask))
         return 2 * n - int(np.count_nonzero(edges)) if self.half else n
 
     def solve(self, reg=0.0, threshold: float = 0.0) -> tuple[np.ndarray, int]:
-        """``x = Q^H (conj(H) / (|H|^2 + reg)) Q y``, 0 at the zeros of ``H`` and where ``|H| < threshold``.
-
-        `reg` (a scalar or laid out like ``H``) and `threshold` are unscaled.  Returns ``x`` and
-        the count of values set to 0 (call it once); ``ValueError`` if ``x`` is not representable.
-        """
+        """``x = Q^H (conj(H) / (|H|^2 + reg)) Q y``, 0 at the zeros of ``H`` and where ``|H| < threshold``
+        (both unscaled), and the count of those; call once.  ``ValueError`` if ``x`` overflows."""
         drop, a, Y, H = self.zero, self.a, self.Y, self.H
         del self.a, self.Y
         with np.errstate(over="ignore", under="ignore"):
