@@ -10,7 +10,7 @@ import scipy.sparse.linalg as sla
 
 from convops._validation import check_real
 
-from ._operators import apply, least_squares_iterate, problem_data
+from ._operators import apply, least_squares_iterate, problem_data, residual_and_gradient
 from ._result import HistoryRecorder, SolverResult
 
 __all__ = ["least_squares"]
@@ -147,8 +147,7 @@ def _solve(method, A, op, b_vec, reg, dtype):
         x, info = _solve_dense(_dense(A, op, dtype), b_vec, reg)
     else:
         x, info = _solve_sparse(_sparse(A, op, dtype), b_vec, reg)
-    r = apply(op.matvec, x, dtype) - b_vec
-    g = apply(op.rmatvec, r, dtype) + reg * x
+    r, g = residual_and_gradient(op, b_vec, x, reg, dtype)
     it = least_squares_iterate(x, r, g, reg)
     if method == "sparse":
         _check_sparse_solution(it, op, b_vec, dtype, info["system"])

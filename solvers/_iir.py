@@ -169,10 +169,8 @@ class IIRInverse:
         Raises
         ------
         ValueError
-            ``stop <= start``, or recursions longer than
-            ``MAX_RECURSION_SAMPLES`` (a causal pole so near the unit circle
-            that its response decays over more samples than that, in a
-            mixed-phase kernel).
+            ``stop <= start``, or recursions longer than ``MAX_RECURSION_SAMPLES``
+            (a pole very near the unit circle).
 
         Notes
         -----
@@ -299,16 +297,14 @@ def iir_inverse(h, *, tol: float = DEFAULT_TOL) -> IIRInverse:
     Returns
     -------
     IIRInverse
-        The factorisation (gain, delay, inner and outer zeros) with
-        ``impulse_response(start, stop)`` and ``apply(x)``.
+        The factorisation with ``impulse_response(start, stop)`` and ``apply(x)``.
 
     Raises
     ------
     ValueError
         If `h` is empty, all zero, not 1-D or not finite, if `tol` is
-        negative, or if a zero lies on (within `tol` of) the unit circle: then
-        ``1/H`` has a pole there and no stable inverse exists; the message
-        gives the zero, its distance to the circle and ``|H|`` there.
+        negative, or if a zero lies on (within `tol` of) the unit circle (no
+        stable inverse; the message gives the zero, its distance and ``|H|``).
     TypeError
         Non-numeric `h`.
 

@@ -23,8 +23,8 @@ from scipy.sparse.linalg import LinearOperator
 from convops._validation import check_int, check_real
 
 from ._linalg import inner, norm
-from ._operators import (Iterate, apply, as_operator, least_squares_iterate, operator_norm,
-                         problem_data)
+from ._operators import (Iterate, apply, as_operator, least_squares_iterate, operator_norm, problem_data,
+                         residual_and_gradient)
 from ._progress import progress_bar
 from ._result import HistoryRecorder, SolverResult
 
@@ -113,7 +113,6 @@ _LS_RULE = "||A^H(b - A x) - reg x||_2 <= tol ||A^H b||_2"
 
 class _Start(NamedTuple):
     """Validated least-squares problem and starting point."""
-
     op: LinearOperator
     dtype: np.dtype
     b: np.ndarray
@@ -133,8 +132,7 @@ def _start(A, b, x0, reg, tol, maxiter) -> tuple[_Start, float, int]:
     if x is None:
         x, r, g = np.zeros(op.shape[1], dtype), -b, -atb
     else:
-        r = apply(op.matvec, x, dtype) - b
-        g = apply(op.rmatvec, r, dtype) + reg * x
+        r, g = residual_and_gradient(op, b, x, reg, dtype)
     return _Start(op, dtype, b, reg, norm(atb), x, r, g), tol, maxiter
 
 
@@ -165,19 +163,13 @@ def _step_size(s: _Start, step, lipschitz) -> dict:
             "lipschitz_source": source}
 
 
-def _residual_and_gradient(s: _Start, x):
-    """``r = A x - b`` and ``g = A^H r + reg x`` (one product with each)."""
-    r = apply(s.op.matvec, x, s.dtype) - s.b
-    return r, apply(s.op.rmatvec, r, s.dtype) + s.reg * x
-
-
 # -- the three methods ---------------------------------------------------------
 def _gd_iterates(s: _Start, step) -> Iterator[Iterate]:
     x, g = s.x, s.g
     yield least_squares_iterate(x, s.r, g, s.reg)
     while True:
         x = x - step * g
-        r, g = _residual_and_gradient(s, x)
+        r, g = residual_and_gradient(s.op, s.b, x, s.reg, s.dtype)
         yield least_squares_iterate(x, r, g, s.reg)
 
 
@@ -197,7 +189,7 @@ def _nesterov_iterates(s: _Start, step, restart, info) -> Iterator[Iterate]:
         if restart and float(np.real(inner(g_y, x_next - x))) > 0:
             t_next = 1.0
             info["restarts"] += 1
-        r, g_next = _residual_and_gradient(s, x_next)
+        r, g_next = residual_and_gradient(s.op, s.b, x_next, s.reg, s.dtype)
         x_prev, g_prev, x, g, t = x, g, x_next, g_next, t_next
         yield least_squares_iterate(x, r, g, s.reg)
 

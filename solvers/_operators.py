@@ -112,6 +112,12 @@ def problem_data(A, b, x0=None):
     return op, dtype, b_vec, x_vec
 
 
+def residual_and_gradient(op, b, x, reg, dtype):
+    """``r = A x - b`` and ``g = A^H r + reg x`` (one product with each)."""
+    r = apply(op.matvec, x, dtype) - b
+    return r, apply(op.rmatvec, r, dtype) + reg * x
+
+
 class Iterate(NamedTuple):
     """One iterate with its bookkeeping; its arrays are never modified later."""
 

@@ -77,18 +77,15 @@ def restore(blurred, kernel, *, boundary, reg=0.0, method="auto", output="same",
     Returns
     -------
     SolverResult
-        ``solution``: the restored image; ``residual``: ``A x - y`` shaped
-        like `blurred`; ``objective``: :math:`\tfrac12\|Ax-y\|^2 +
-        \tfrac12\lambda\|x\|^2` (half the minimised expression);
+        ``solution``: the restored image; ``residual``: ``A x - y`` shaped like
+        `blurred`; ``objective``: :math:`\tfrac12\|Ax-y\|^2 + \tfrac12\lambda\|x\|^2`;
         ``info``: ``method``, ``boundary``, ``output``.
 
     Raises
     ------
     ValueError
-        Invalid boundary, output, method or reg; ``'fft'``/``'dct'`` where
-        they do not apply (the message says why); NaN/inf in the data; a
-        singular sparse system with ``reg = 0`` (from
-        :func:`solvers.least_squares`).
+        Invalid boundary, output, method or reg; ``'fft'``/``'dct'`` where they
+        do not apply; NaN/inf in the data; a singular sparse system with ``reg = 0``.
     TypeError
         Non-numeric input.
 
