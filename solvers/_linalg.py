@@ -1,10 +1,5 @@
-"""Inner products and norms for solver loops.
-
-They avoid BLAS level-1 calls (``numpy.vdot``, ``numpy.linalg.norm``),
-whose multi-threaded kernels slow down by an order of magnitude when the
-cores are shared with other processes; ``numpy.einsum`` runs single-threaded
-at a steady speed.
-"""
+"""Inner products and norms for solver loops, by single-threaded ``numpy.einsum``: BLAS level-1
+calls (``numpy.vdot``, ``numpy.linalg.norm``) slow down tenfold on cores shared with other processes."""
 
 from __future__ import annotations
 

@@ -1,11 +1,6 @@
-"""The one progress-bar rule of every long solve.
-
-A solve knows its budget (``maxiter`` iterations, ``n_samples`` samples)
-but usually stops earlier.  A bar closed below its total looks like a
-failure (tqdm's notebook bar turns red), so a solve that *finishes*, by
-converging or by a callback, shrinks the total to what was done before it
-closes; an interrupted one (Ctrl-C, an exception) is left as it stood.
-"""
+"""The one progress-bar rule of every long solve: a solve that finishes early shrinks the
+total to what was done (a bar closed below its total looks like a failure); an interrupted one
+is left as it stood."""
 
 from __future__ import annotations
 

@@ -17,30 +17,14 @@ ZERO_EPS = 8
 
 
 def zeros_of(H, *, size=None, rtol=None) -> np.ndarray:
-    r"""The zeros of a transfer function, ``|H| <= rtol * max|H|``: the one zero rule.
+    r"""The zeros of a transfer function `H`, ``|H| <= rtol * max|H|``: the one zero rule (a mask).
 
-    Parameters
-    ----------
-    H : ndarray
-        Eigenvalues (transfer function), real or complex.
-    size, rtol : int, float, optional
-        Values of the full grid (default ``H.size``) and the tolerance,
-        default ``ZERO_EPS * eps * log2(2 size)`` in the precision of `H`:
-        ``1.1e-14`` on 6x6 in double precision, ``2.2e-5`` on 2048x2048 in single.
+    `size` is the number of values of the full grid (default ``H.size``) and `rtol` defaults to
+    ``ZERO_EPS * eps * log2(2 size)`` in the precision of `H` (``1.1e-14`` on 6x6 in double
+    precision, ``2.2e-5`` on 2048x2048 in single).  An FFT of ``P`` points errs by about
+    :math:`\epsilon \log_2 P \, \|c\|_2 \le \epsilon \log_2 P \max|H|` (Higham, *Accuracy and
+    Stability of Numerical Algorithms*, ch. 24; Parseval): values below the tolerance are zeros.
 
-    Returns
-    -------
-    ndarray of bool, shape of `H`
-
-    Notes
-    -----
-    An FFT of ``P`` points errs by about :math:`\epsilon \log_2 P \, \|c\|_2
-    \le \epsilon \log_2 P \max|H|` (Higham, *Accuracy and Stability of
-    Numerical Algorithms*, ch. 24; Parseval), so values below the tolerance
-    cannot be told from zero.  The rule is relative to the kernel's scale.
-
-    Examples
-    --------
     >>> import numpy as np
     >>> from convops import psf2otf
     >>> H = psf2otf([[0, 1, 0], [1, 1, 1], [0, 1, 0]], (6, 6))
@@ -61,16 +45,11 @@ def eigenvalues(kernel: np.ndarray, shape, basis: str = "fft", *, real: bool = F
     real, of shape `shape`.  ``ValueError`` for an all-zero kernel or a spectrum above
     ``convops.DEFAULT_MAX_BYTES``.
 
-    Notes
-    -----
-    The symmetric extension of ``N`` values is even and ``2N``-periodic
-    (repeated reflection: any kernel length), so the DCT-II eigenvalues are
-    the ``2N``-point DFT of the kernel folded as ``c[(j - m//2) mod 2N] +=
-    k[j]``, per axis the DCT-I of ``c[0..N]``:
+    The symmetric extension of ``N`` values is even and ``2N``-periodic, so the DCT-II
+    eigenvalues are the ``2N``-point DFT of the kernel folded as ``c[(j - m//2) mod 2N] += k[j]``,
+    per axis the DCT-I of ``c[0..N]``:
     :math:`\lambda[u] = c[0] + (-1)^u c[N] + 2 \sum_{t=1}^{N-1} c[t] \cos(\pi u t / N)`.
 
-    Examples
-    --------
     >>> import numpy as np
     >>> np.round(eigenvalues(np.array([1.0, 2.0, 1.0]) / 4, (4,), "dct"), 6)
     array([1.      , 0.853553, 0.5     , 0.146447])
@@ -115,14 +94,10 @@ class Spectrum:
     grid).  Attributes: ``H`` (scaled, ``max|H|`` in ``[1, 2)``), ``zeros``
     (by :func:`zeros_of`, tolerance `rtol`), ``smallest`` (``min |H|``, unscaled).
 
-    Notes
-    -----
     The kernel and ``H`` are scaled by ``2**-e`` and, when ``max|y|`` is outside
     ``[2**(-emax/4), 2**(emax/4)]``, the data by ``2**-d``; the result is scaled back
     by ``2**(d - e)``.  A regularisation is in units of ``|H|^2``, a threshold of ``|H|``.
 
-    Examples
-    --------
     >>> import numpy as np
     >>> s = Spectrum(np.ones((6, 6)), np.full((3, 3), 1e-200), "fft")
     >>> s.zeros, float(s.solve()[0][0, 0])
