@@ -78,9 +78,7 @@ def least_squares(A, b, *, reg=0.0, method="auto") -> SolverResult:
     Notes
     -----
     Sparse systems (:math:`A` is ``m x n``):
-
-    * ``reg > 0``: :math:`(A^H A + \lambda I)\,x = A^H b` (condition number
-      that of :math:`A` squared, damped by :math:`\lambda`).
+    * ``reg > 0``: :math:`(A^H A + \lambda I)\,x = A^H b`.
     * ``reg = 0`` and ``m >= n``: the augmented system
       :math:`\begin{bmatrix} I & A \\ A^H & 0 \end{bmatrix}
       \begin{bmatrix} r \\ x \end{bmatrix} = \begin{bmatrix} b \\ 0 \end{bmatrix}`
@@ -89,18 +87,15 @@ def least_squares(A, b, *, reg=0.0, method="auto") -> SolverResult:
       :math:`x = A^H (A A^H)^{-1} b` from
       :math:`\begin{bmatrix} I & A^H \\ A & 0 \end{bmatrix}
       \begin{bmatrix} x \\ y \end{bmatrix} = \begin{bmatrix} 0 \\ b \end{bmatrix}`
-      (:math:`x = -A^H y`, :math:`A x = b`), nonsingular iff :math:`A` has
-      full row rank.
+      (:math:`x = -A^H y`), nonsingular iff :math:`A` has full row rank.
 
     A sparse solve is refused (``ValueError``) when ``splu`` finds the matrix
     singular, a pivot is at rounding level, the solution is not finite, or
     :math:`\|A^H(A x - b) + \lambda x\|_2 > \sqrt{\varepsilon}\,\|A^H b\|_2`
     (a numerically singular system gives meaningless values).
 
-    Cost: dense, :math:`O(m n \min(m, n))` time and :math:`O(m n)` memory;
-    sparse, that of the LU fill-in (about :math:`O(n^{3/2})` time for a 2-D
-    convolution matrix of ``n`` pixels); ``n`` products to materialise a
-    matrix-free operator.
+    Cost: dense, :math:`O(m n \min(m, n))` time and :math:`O(m n)` memory; sparse,
+    that of the LU fill-in (about :math:`O(n^{3/2})` for a 2-D convolution matrix).
 
     References
     ----------

@@ -156,9 +156,8 @@ def fir_inverse(h, length, *, delay=0, method="ls", reg=None, tol=None, mu=None,
         Number of taps ``p >= 1`` of the inverse.
     delay : int, (int,) or {'center', 'centre', 'optimal'}, optional
         Index ``d`` of the target spike on the full grid, ``0 <= d <= m + p - 2``,
-        spelled as in :func:`solvers.inverse_kernel` (``'center'`` is
-        ``(m + p - 2) // 2``, ``'optimal'`` the delay of least LS error, see
-        Notes).  Default 0: a causal inverse, right for minimum-phase kernels only.
+        as in :func:`solvers.inverse_kernel`.  Default 0: a causal inverse,
+        right for minimum-phase kernels only.
     method : {'ls', 'truncated', 'frequency', 'lms'}, optional
         ``'ls'`` (default): least squares, the optimum for the support.
         ``'truncated'``: the exact IIR inverse's impulse response, cut.

@@ -88,9 +88,8 @@ def inverse_filter(blurred, kernel, *, zero_tol=None) -> np.ndarray:
     Raises
     ------
     ValueError
-        ``H`` has zeros (the message gives their number and the smallest ``|H|``), the kernel is
-        all zeros, inputs are empty or non-finite, their numbers of dimensions differ, `zero_tol`
-        is negative, or the result is too large to be represented.
+        ``H`` has zeros, the kernel is all zeros, inputs are empty or non-finite, their numbers of
+        dimensions differ, `zero_tol` is negative, or the result is not representable.
     TypeError
         Non-numeric inputs.
 

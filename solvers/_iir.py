@@ -215,12 +215,10 @@ class IIRInverse:
 
         Notes
         -----
-        The causal recursion runs forward from rest, then the anti-causal one
-        backward from where the causal output has decayed below machine
-        precision: the exact two-sided convolution of the zero-extended `x`
-        (cost ``O(N)`` plus that decay length, at most
-        ``MAX_RECURSION_SAMPLES``).  For ``x = h * s`` in full ``y`` is ``s``
-        (then zeros); for a window of it the ends are wrong.
+        The causal recursion runs forward, then the anti-causal one backward
+        from where the causal output has decayed below machine precision: the
+        exact two-sided convolution of the zero-extended `x` (cost ``O(N)``
+        plus that decay length, at most ``MAX_RECURSION_SAMPLES``).
 
         Examples
         --------
@@ -310,19 +308,14 @@ def iir_inverse(h, *, tol: float = DEFAULT_TOL) -> IIRInverse:
 
     Notes
     -----
-    The zeros (``numpy.roots``) inside the circle become causal poles, those
-    outside anti-causal ones, so a mixed-phase kernel has a stable two-sided
-    inverse:
-
-    .. math:: g[n] = \frac{1}{2\pi} \int_{-\pi}^{\pi}
-              \frac{e^{i\omega n}}{H(e^{i\omega})} \, d\omega .
+    The zeros (``numpy.roots``) inside the circle become causal poles, those outside
+    anti-causal ones: a stable two-sided inverse,
+    :math:`g[n] = \frac{1}{2\pi} \int_{-\pi}^{\pi} e^{i\omega n} / H(e^{i\omega}) \, d\omega`.
 
     A zero ``z`` is refused when ``| |z| - 1 | <= tol`` or when ``H``
     vanishes to rounding at the nearest point ``u = z/|z|`` of the circle,
-    ``|H(u)| <= 4 M eps sum|h|`` (Horner's error bound, ``M`` the degree):
-    the kernel is within rounding of one with a zero on the circle.  It
-    catches k-fold zeros, which ``numpy.roots`` finds only to about
-    ``eps**(1/k)``: ``[1, 3, 3, 1]`` and ``(1 - 0.9999 z^-1)^4`` are refused.
+    ``|H(u)| <= 4 M eps sum|h|`` (Horner's error bound, ``M`` the degree): this
+    catches k-fold zeros, which ``numpy.roots`` finds only to about ``eps**(1/k)``.
 
     References
     ----------

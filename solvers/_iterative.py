@@ -272,10 +272,9 @@ def gradient_descent(A, b, *, x0=None, reg=0.0, step=None, maxiter=1000, tol=1e-
         Unsupported `A`, non-numeric data, non-integer `maxiter`, non-real
         `reg`, `tol`, `step` or `lipschitz`.
     ValueError
-        `b` or `x0` of the wrong size, non-finite `b`, `x0` or matrix
-        entries, negative `reg` or `tol`, negative `maxiter`, non-positive
-        or non-finite `step` or `lipschitz`; an operator that returns
-        non-finite values for a finite input.
+        `b` or `x0` of the wrong size, non-finite `b`, `x0` or matrix entries,
+        negative `reg`, `tol` or `maxiter`, non-positive or non-finite `step`
+        or `lipschitz`; an operator's non-finite values for a finite input.
 
     Notes
     -----

@@ -176,10 +176,9 @@ def operator_norm(A, *, maxiter=100, tol=1e-6, rng=None, upper=False,
     maxiter : int, optional
         Maximum number of Lanczos steps, from 1 (2 with `upper`) to 1000.
     tol : float, optional
-        Estimate: stop when two successive estimates of :math:`\|A\|_2^2`
-        differ by at most ``tol`` times the current one.  Upper bound
-        (``tol > 0``): take the fewest steps whose bound is at most
-        ``1 + tol`` times the estimate (see Notes).
+        Estimate: stop when successive estimates of :math:`\|A\|_2^2` differ
+        by at most ``tol`` times the current one.  Upper bound (``tol > 0``):
+        the fewest steps whose bound is at most ``1 + tol`` times the estimate.
     rng : int or numpy.random.Generator, optional
         Seed or generator for the random start vector.
     upper : bool, optional

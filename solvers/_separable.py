@@ -38,16 +38,14 @@ def separate(kernel, *, rtol: float | None = None) -> tuple[np.ndarray, np.ndarr
     -------
     col : ndarray, shape (m,)
     row : ndarray, shape (n,)
-        ``kernel ~= numpy.outer(col, row)``, both scaled by
-        ``sqrt(sigma_1)``, the phase (sign) chosen so that the largest entry
-        of `col` is real and positive; dtype ``convops.float_dtype(kernel)``.
+        ``kernel ~= numpy.outer(col, row)``, the largest entry of `col` real
+        and positive; dtype ``convops.float_dtype(kernel)``.
 
     Raises
     ------
     ValueError
         A kernel that is not 2-D, empty, non-finite or all zero, a negative
-        `rtol`, or a numerical rank above one (the message gives the rank and
-        ``sigma_2 / sigma_1``).
+        `rtol`, or a numerical rank above one.
     TypeError
         Non-numeric kernel.
 
@@ -129,9 +127,8 @@ def separable_inverse(kernel, size, *, method: str = "ls", delay="centre",
 
     Notes
     -----
-    With ``f = c r^T``, ``g = g_1 g_2^T`` and ``a = c * g_1``, ``b = r * g_2``
-    (1-D full convolutions), the 2-D full convolution factors:
-    ``f * g = a b^T``, and
+    With ``f = c r^T``, ``g = g_1 g_2^T``, ``a = c * g_1`` and ``b = r * g_2``,
+    ``f * g = a b^T`` and
 
     .. math:: f * g - \delta_{d_1} \delta_{d_2}^T
               = (a - \delta_{d_1}) b^T + \delta_{d_1} (b - \delta_{d_2})^T ,
