@@ -38,7 +38,6 @@ _EPS = np.finfo(np.float64).eps
 
 class _Solve(NamedTuple):
     """What one FIR method hands back to :func:`fir_inverse`."""
-
     g: np.ndarray
     iterations: int = 0
     converged: bool = True

@@ -187,9 +187,8 @@ def threshold_for_count(kernel, shape, count, *, rtol=None) -> ThresholdChoice:
     count : int
         Wanted number of zeroed values, ``0 <= count <= prod(shape)``.
     rtol : float, optional
-        Values of ``|H|`` closer than ``rtol * max|H|`` are ties (FFT
-        roundoff separates equal values by a few ulps).  Default ``1e-9``
-        for double-precision kernels, ``1e-4`` for single precision.
+        Values of ``|H|`` closer than ``rtol * max|H|`` are ties (equal up to
+        FFT roundoff); default ``1e-9`` (double precision), ``1e-4`` (single).
 
     Returns
     -------
@@ -275,10 +274,9 @@ def wiener_filter(blurred, kernel, c) -> np.ndarray:
     blurred, kernel : array_like
         Blurred (and noisy) image ``g`` and point-spread function ``h``, as in :func:`inverse_filter`.
     c : float or ndarray
-        Noise-to-signal power ratio ``S_n[u] / S_f[u]``, ``>= 0`` and finite:
-        a constant, or an array in the unshifted DFT layout of shape
-        ``blurred.shape``, for real data Hermitian-symmetric (``c[u] ==
-        c[-u]``) and then read, or given, as its ``rfftn`` half.
+        Noise-to-signal power ratio ``S_n[u] / S_f[u]``, ``>= 0`` and finite: a
+        constant, or an unshifted DFT-layout array of shape ``blurred.shape``
+        (for real data ``c[u] == c[-u]``, or its ``rfftn`` half).
 
     Returns
     -------

@@ -177,12 +177,10 @@ def inverse_kernel(kernel, size, *, method="auto", delay="center", reg=0.0, tol=
     reg : float, optional
         Tikhonov weight :math:`\lambda \ge 0`.
     tol : float, optional
-        Iterative methods stop when
-        :math:`\|A^H(\delta_d - A g) - \lambda g\|_2 \le tol\,\|A^H \delta_d\|_2`
-        (default ``1e-10``; ``1e-5`` for single-precision kernels).
+        Iterative methods stop when :math:`\|A^H(\delta_d - A g) - \lambda g\|_2 \le
+        tol\,\|A^H \delta_d\|_2` (default ``1e-10``; ``1e-5`` for single precision).
     maxiter : int, optional
-        Iteration limit (default: 10 000 for ``'gd'``/``'nesterov'``,
-        ``max(200, 10 * sqrt(p q))`` for ``'cg'``).
+        Iteration limit (default 10 000; ``max(200, 10 * sqrt(p q))`` for ``'cg'``).
     step : float, optional
         Fixed step for ``'gd'``/``'nesterov'`` (e.g. 5e-5); default ``1/L``
         with ``L`` from :func:`full_convolution_norm_bound` (proven).
@@ -200,10 +198,9 @@ def inverse_kernel(kernel, size, *, method="auto", delay="center", reg=0.0, tol=
     Raises
     ------
     ValueError
-        All-zero or non-finite kernel, size < 1, negative `reg`, a delay
-        outside the full grid, an unknown method, or ``'optimal'`` on a
-        problem above the cost limits (a dense factorisation of more than
-        2.5e7 entries; a 1-D scan of more than 2e9 operations).
+        All-zero or non-finite kernel, size < 1, negative `reg`, a delay outside
+        the full grid, an unknown method, or ``'optimal'`` above the cost limits
+        (a dense QR of more than 2.5e7 entries, a 1-D scan above 2e9 operations).
     TypeError
         Non-integer size or delay.
 

@@ -1,12 +1,8 @@
 r"""Iterative solvers on any linear operator, driven by one iteration engine.
 
-The least-squares solvers minimise
-
-.. math:: f(x) = \tfrac12 \|A x - b\|_2^2 + \tfrac12 \lambda \|x\|_2^2,
-          \qquad \lambda = \texttt{reg} \ge 0,
-
-using only products with :math:`A` and :math:`A^H` (any operator of
-:func:`as_operator`); :func:`pcg` solves a Hermitian positive definite
+The least-squares solvers minimise :math:`\tfrac12 \|A x - b\|_2^2 + \tfrac12 \lambda \|x\|_2^2`
+(:math:`\lambda = \texttt{reg} \ge 0`) using only products with :math:`A` and :math:`A^H` (any
+operator of :func:`as_operator`); :func:`pcg` solves a Hermitian positive definite
 :math:`T x = b`.  One engine gives every method its stopping rule (see
 :func:`gradient_descent`, :func:`pcg`), history, callback, progress bar,
 divergence and Ctrl-C handling, and a :class:`~solvers.SolverResult`.
@@ -238,17 +234,15 @@ def gradient_descent(A, b, *, x0=None, reg=0.0, step=None, maxiter=1000, tol=1e-
     reg : float, optional
         Tikhonov weight :math:`\lambda \ge 0`.
     step : float, optional
-        Fixed step size :math:`\tau > 0`, used as given (gradient descent
-        converges for :math:`\tau < 2/L`).  By default :math:`\tau = 1/L`
-        with :math:`L` as in the Notes.
+        Fixed step :math:`\tau > 0` (convergent for :math:`\tau < 2/L`);
+        default :math:`\tau = 1/L` with :math:`L` as in the Notes.
     maxiter : int, optional
         Maximum number of iterations (>= 0).
     tol : float, optional
         Relative tolerance of the stopping rule (>= 0).
     lipschitz : float, optional
-        An upper bound on :math:`\|A\|_2` (the Lipschitz constant of
-        :math:`x \mapsto A x`), e.g. :math:`\|h\|_1` for convolution with a
-        kernel :math:`h`.  Only used when `step` is None.
+        An upper bound on :math:`\|A\|_2`, e.g. :math:`\|h\|_1` for convolution
+        with a kernel :math:`h`; only used when `step` is None.
     callback : callable, optional
         Called as ``callback(x, k)`` after iteration ``k`` (``x`` must not
         be modified); returning True stops the solve.

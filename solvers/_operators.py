@@ -184,8 +184,7 @@ def operator_norm(A, *, maxiter=100, tol=1e-6, rng=None, upper=False,
     upper : bool, optional
         Return the randomised upper bound instead of the estimate.
     failure_probability : float, optional
-        With `upper`: the probability :math:`\delta \in (0, 1]` over the
-        random start that the bound is below :math:`\|A\|_2`.
+        With `upper`: the probability :math:`\delta \in (0, 1]` that the bound is below :math:`\|A\|_2`.
 
     Returns
     -------

@@ -68,9 +68,8 @@ def restore(blurred, kernel, *, boundary, reg=0.0, method="auto", output="same",
         ``'dct'`` when they apply, else ``'direct'`` up to 64x64 pixels
         (matrix fitting in memory), else ``'cg'``.
     output : {'same', 'full', 'valid'}, optional
-        Window of the blur model: the image has the shape of `blurred`
-        (``'same'``), ``N - m + 1`` (``'full'``) or ``N + m - 1``
-        (``'valid'``: no boundary assumption; `boundary` is unused).
+        Window of the blur model: the image has the shape of `blurred`, ``N - m + 1``
+        (``'full'``) or ``N + m - 1`` (``'valid'``: `boundary` is unused).
     tol, maxiter, callback, progress
         For ``'cg'``: as in :func:`solvers.cgls` (`callback` gets ``x`` flattened).
 

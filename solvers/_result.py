@@ -19,8 +19,7 @@ class History:
     Attributes
     ----------
     objective : ndarray of float
-        Objective value ``0.5 ||A x - b||^2 + 0.5 reg ||x||^2`` (or the
-        method's documented objective) after each iteration.
+        ``0.5 ||A x - b||^2 + 0.5 reg ||x||^2`` (or the method's documented objective).
     residual_norm : ndarray of float
         ``||A x - b||_2``.
     gradient_norm : ndarray of float
@@ -60,13 +59,11 @@ class SolverResult:
     objective : float
         Final objective value.
     residual : ndarray or None
-        Final residual ``A x - b`` (shaped like the data where that has a
-        shape, e.g. ``f * g - delta_d`` on the full grid for inverse kernels).
+        Final residual ``A x - b``, shaped like the data where that has a shape.
     message : str
         Why the solver stopped.
     info : Mapping
-        Method-specific extras (step size, Lipschitz constant, delay,
-        number of zeroed frequencies, ...), read-only.
+        Method-specific extras (step size, delay, ...), read-only.
     """
 
     solution: np.ndarray

@@ -97,9 +97,7 @@ def separable_inverse(kernel, size, *, method: str = "ls", delay="centre",
         Method of :func:`solvers.fir_inverse` used on both axes.
     delay : 'center', 'centre', 'optimal', int or (int, int), optional
         Target position ``(d1, d2)`` on the full grid ``(m + p - 1, n + q - 1)``,
-        spelled as in :func:`solvers.inverse_kernel` (an int applies to both
-        axes).  Default ``'centre'``: ``((m + p - 2) // 2, (n + q - 2) // 2)``.
-        ``'optimal'`` picks each axis's least-squares optimal delay.
+        as in :func:`solvers.inverse_kernel`; ``'optimal'`` is each axis's own.
     rtol : float, optional
         Rank tolerance of :func:`separate`.
     **options
