@@ -22,6 +22,7 @@ from ._fourier import psf2otf
 from ._geometry import Geometry, output_shape
 from ._matrix import DEFAULT_MAX_BYTES, MatrixTooLargeError, convolution_matrix
 from ._operator import METHODS, ConvolutionOperator, convolution_operator
+from ._psf import box_psf, disk_psf, gaussian_psf, motion_psf
 from ._validation import AllocationTooLargeError, float_dtype
 
 __all__ = [
@@ -48,4 +49,8 @@ __all__ = [
     "float_dtype",
     "output_shape",
     "psf2otf",
+    "gaussian_psf",
+    "motion_psf",
+    "disk_psf",
+    "box_psf",
 ]
