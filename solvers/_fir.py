@@ -10,7 +10,7 @@ import scipy.fft as sfft
 from numpy.lib.stride_tricks import sliding_window_view
 
 from convops import float_dtype
-from convops._validation import check_int, check_real
+from convops._validation import check_int, check_option, check_real
 
 from ._iir import DEFAULT_TOL, iir_inverse
 from ._kernel_problem import KernelProblem, check_invertible, frequency_error, frequency_grid, refuse
@@ -121,8 +121,6 @@ _SOLVERS = {"ls": _fir_ls, "truncated": _fir_truncated, "frequency": _fir_freque
 
 def _method_options(method: str, given: dict) -> dict:
     """The options of `method` with defaults filled; others must be unset (None)."""
-    if not isinstance(method, str) or method not in FIR_METHODS:
-        raise ValueError(f"unknown method {method!r}; allowed: {tuple(FIR_METHODS)}")
     stray = [k for k, v in given.items() if v is not None and k not in FIR_METHODS[method]]
     if stray:
         raise ValueError(f"option(s) {stray} do not apply to method={method!r}, "
@@ -267,6 +265,7 @@ def fir_inverse(h, length, *, delay=0, method="ls", reg=None, tol=None, mu=None,
     """
     h = check_invertible(h, ndim=1, name="h")
     p = check_int(length, "length", minimum=1)
+    method = check_option(method, "method", FIR_METHODS)
     opts = _method_options(method, dict(reg=reg, tol=tol, mu=mu, n_samples=n_samples,
                                         rng=rng, block=block, rtol=rtol))
     if method == "lms":

@@ -10,7 +10,7 @@ import scipy.signal as ss
 from scipy.sparse.linalg import LinearOperator
 
 from convops import convolution_operator
-from convops._validation import check_kernel, check_real
+from convops._validation import check_kernel, check_option, check_real
 
 from ._direct import least_squares
 from ._iterative import gradient_descent, nesterov, pcg
@@ -232,8 +232,7 @@ def inverse_kernel(kernel, size, *, method="auto", delay="center", reg=0.0, tol=
     f = check_invertible(kernel)
     size = check_size(size, f.ndim)
     reg = check_real(reg, "reg")
-    if method not in INVERSE_KERNEL_METHODS:
-        raise ValueError(f"unknown method {method!r}; allowed: {', '.join(map(repr, INVERSE_KERNEL_METHODS))}")
+    method = check_option(method, "method", INVERSE_KERNEL_METHODS)
     problem = KernelProblem(f, size, reg)
     delay, errors = problem.resolve(delay)
     if tol is None:

@@ -11,7 +11,7 @@ import scipy.linalg as sla
 import scipy.signal as ss
 
 from convops import convolution_matrix
-from convops._validation import check_kernel, ints_per_axis
+from convops._validation import check_kernel, check_option, ints_per_axis
 
 from ._linalg import norm
 
@@ -52,9 +52,7 @@ def parse_delay(delay, full_shape: tuple[int, ...]):
     """'center' (alias 'centre'), 'optimal', an int for every axis or one int
     per axis, inside the full grid; returns a tuple of ints or 'optimal'."""
     if isinstance(delay, str):
-        if delay not in DELAY_KEYWORDS:
-            raise ValueError(f"unknown delay {delay!r}; allowed: 'center' (alias 'centre'), 'optimal', "
-                             f"an int for every axis or one int per axis")
+        delay = check_option(delay, "delay", ("center", "optimal"), {"centre": "center"})
         return "optimal" if delay == "optimal" else tuple((n - 1) // 2 for n in full_shape)
     delay = ints_per_axis(delay, len(full_shape), "delay")
     for axis, (d, n) in enumerate(zip(delay, full_shape)):

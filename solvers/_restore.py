@@ -9,7 +9,7 @@ import numpy as np
 from convops import canonical_boundary, canonical_output, convolution_matrix, convolution_operator
 from convops._matrix import matrix_nbytes
 from convops._geometry import plan_convolution
-from convops._validation import as_float_array, check_kernel, check_real, float_dtype
+from convops._validation import as_float_array, check_kernel, check_option, check_real, float_dtype
 
 from ._direct import least_squares
 from ._iterative import cgls
@@ -78,7 +78,7 @@ def restore(blurred, kernel, *, boundary, reg=0.0, method="auto", output="same",
     SolverResult
         ``solution``: the restored image; ``residual``: ``A x - y`` shaped like
         `blurred`; ``objective``: :math:`\tfrac12\|Ax-y\|^2 + \tfrac12\lambda\|x\|^2`;
-        ``info``: ``method``, ``boundary``, ``output``.
+        ``info``: ``method``, ``boundary``, ``output`` (and ``zeroed``, the zeros of ``H``, for ``'fft'``/``'dct'``).
 
     Raises
     ------
@@ -116,8 +116,7 @@ def restore(blurred, kernel, *, boundary, reg=0.0, method="auto", output="same",
     if not np.any(f):
         raise ValueError("kernel is all zeros: nothing can be restored")
     reg = check_real(reg, "reg")
-    if method not in RESTORE_METHODS:
-        raise ValueError(f"unknown method {method!r}; allowed: {', '.join(map(repr, RESTORE_METHODS))}")
+    method = check_option(method, "method", RESTORE_METHODS)
     shape = _image_shape(y.shape, f.shape, output)
     dtype = float_dtype(y, f)
     y, f = y.astype(dtype, copy=False), f.astype(dtype, copy=False)
@@ -137,7 +136,7 @@ def restore(blurred, kernel, *, boundary, reg=0.0, method="auto", output="same",
     info = {"method": method, "boundary": boundary, "output": output}
     if method in ("fft", "dct"):
         op = Spectrum(y, f, method)
-        x = op.solve(reg)[0]
+        x, info["zeroed"] = op.solve(reg)
         iterations, converged, message, history = 0, True, f"solved exactly by the {method.upper()}", None
     else:
         op = convolution_operator(f, shape, boundary=boundary, output=output)
@@ -151,7 +150,8 @@ def restore(blurred, kernel, *, boundary, reg=0.0, method="auto", output="same",
         iterations, converged, message, history = (solved.iterations, solved.converged, solved.message,
                                                    solved.history)
     residual = np.asarray(op.apply(x)) - y
-    objective = 0.5 * norm(residual) ** 2 + 0.5 * reg * norm(x) ** 2
+    with np.errstate(over="ignore"):                                  # inf when a square overflows
+        objective = float(0.5 * np.float64(norm(residual)) ** 2 + (0.5 * reg * np.float64(norm(x)) ** 2 if reg else 0))
     if history is None:
         history = History(np.array([objective]), np.array([norm(residual)]),
                           np.array([norm(op.apply_adjoint(residual) + reg * x)]), np.array([0.0]))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from convops import float_dtype
-from convops._validation import check_real
+from convops._validation import check_option, check_real
 
-from ._fir import fir_inverse
+from ._fir import FIR_METHODS, fir_inverse
 from ._kernel_problem import KernelProblem, check_invertible, check_size, frequency_error, frequency_grid, parse_delay
 from ._result import HistoryRecorder, SolverResult
 
@@ -161,6 +161,7 @@ def separable_inverse(kernel, size, *, method: str = "ls", delay="centre",
     k = check_invertible(kernel, ndim=2)
     size = check_size(size, 2)
     col, row = separate(k, rtol=rtol)
+    method = check_option(method, "method", FIR_METHODS)
     problem = KernelProblem(k.astype(np.complex128 if np.iscomplexobj(k) else np.float64), size)
     d = parse_delay(delay, problem.full_shape)
     frequency_grid(problem.full_shape, FREQUENCY_OVERSAMPLING_2D)     # refused before any work

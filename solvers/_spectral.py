@@ -9,6 +9,7 @@ import numpy as np
 import scipy.fft as sfft
 
 from convops import DEFAULT_MAX_BYTES, float_dtype, psf2otf
+from convops._validation import check_allocation, check_option
 
 __all__ = ["ZERO_EPS", "zeros_of", "eigenvalues", "Spectrum"]
 
@@ -37,13 +38,14 @@ def zeros_of(H, *, size=None, rtol=None) -> np.ndarray:
     return a <= rtol * a.max()
 
 
-def eigenvalues(kernel: np.ndarray, shape, basis: str = "fft", *, real: bool = False) -> np.ndarray:
+def eigenvalues(kernel: np.ndarray, shape, basis: str = "fft", *, real: bool = False,
+                max_bytes=DEFAULT_MAX_BYTES) -> np.ndarray:
     r"""Eigenvalues of ``same`` convolution with `kernel` in the basis that diagonalises it.
 
     ``'fft'`` (circular boundary): ``psf2otf(kernel, shape, real=real)``; ``'dct'`` (symmetric
     boundary, a kernel of odd size equal to its flip on each axis, which the caller checks):
-    real, of shape `shape`.  ``ValueError`` for an all-zero kernel or a spectrum above
-    ``convops.DEFAULT_MAX_BYTES``.
+    real, of shape `shape`.  ``ValueError`` for an all-zero kernel, ``AllocationTooLargeError``
+    for a spectrum above `max_bytes` (``convops._validation.check_allocation``).
 
     The symmetric extension of ``N`` values is even and ``2N``-periodic, so the DCT-II
     eigenvalues are the ``2N``-point DFT of the kernel folded as ``c[(j - m//2) mod 2N] += k[j]``,
@@ -56,11 +58,8 @@ def eigenvalues(kernel: np.ndarray, shape, basis: str = "fft", *, real: bool = F
     """
     if not np.any(kernel):
         raise ValueError(f"kernel is all zeros (shape {kernel.shape}); H = 0 everywhere and nothing can be recovered")
-    nbytes = 3 * math.prod(n + 1 for n in shape) * 16
-    if nbytes > DEFAULT_MAX_BYTES:
-        raise ValueError(f"shape {tuple(shape)} needs about {nbytes / 2**30:.1f} GiB for its spectrum, "
-                         f"above the limit of {DEFAULT_MAX_BYTES / 2**30:.0f} GiB")
-    if basis == "fft":
+    check_allocation(3 * math.prod(n + 1 for n in shape) * 16, f"the spectrum of shape {tuple(shape)}", max_bytes)
+    if check_option(basis, "basis", ("fft", "dct")) == "fft":
         return psf2otf(kernel, shape, real=real)
     pos = [np.mod(np.arange(m) - m // 2, 2 * n) for m, n in zip(kernel.shape, shape)]
     keep = [np.flatnonzero(p <= n) for p, n in zip(pos, shape)]
@@ -108,10 +107,10 @@ class Spectrum:
         dtype = float_dtype(y, kernel)
         y = y.astype(dtype, copy=False)
         kernel = kernel.astype(dtype if np.iscomplexobj(kernel) else np.finfo(dtype).dtype)  # a copy
-        self.shape, self.basis = y.shape, basis
-        self.half = basis == "fft" and not (np.iscomplexobj(y) or np.iscomplexobj(kernel))
+        self.shape, self.basis = y.shape, check_option(basis, "basis", ("fft", "dct"))
+        self.half = self.basis == "fft" and not (np.iscomplexobj(y) or np.iscomplexobj(kernel))
         k = _exponent(kernel)  # taps near the largest float must not overflow the transform
-        self.H = eigenvalues(_scale(kernel, -k), y.shape, basis, real=self.half)
+        self.H = eigenvalues(_scale(kernel, -k), y.shape, self.basis, real=self.half)
         self.a = np.abs(self.H)
         e = int(np.frexp(self.a.max())[1]) - 1
         for v in (self.H, self.a):

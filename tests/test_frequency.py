@@ -597,5 +597,6 @@ def test_property_counts_agree_for_real_and_complex_data_and_the_threshold_searc
 
 
 def test_threshold_for_count_refuses_a_grid_beyond_the_memory_limit():
-    with pytest.raises(ValueError, match=r"shape \(1000000, 1000000\) needs about .* GiB .* above the limit"):
+    from convops._validation import AllocationTooLargeError
+    with pytest.raises(AllocationTooLargeError, match=r"shape \(1000000, 1000000\) would need about .* GiB, above max_bytes"):
         threshold_for_count(CROSS, (10**6, 10**6), 0)

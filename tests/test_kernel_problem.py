@@ -104,8 +104,9 @@ def test_every_function_takes_the_same_delay_spellings(name):
     if "errors_by_delay" in optimal:
         errors = optimal["errors_by_delay"]
         assert errors.shape == full and errors[as_tuple(optimal["delay"])] == errors.min()
-    with pytest.raises(ValueError, match=r"^unknown delay 'middle'; allowed: 'center' \(alias 'centre'\), "
-                                         r"'optimal', an int for every axis or one int per axis$"):
+    assert as_tuple(call("CENTRE").info["delay"]) == centre                   # any case, as in convops
+    assert call("Optimal").info["delay"] == optimal["delay"]
+    with pytest.raises(ValueError, match=r"^unknown delay 'middle'; allowed: 'center', 'optimal' \(aliases 'centre'\)$"):
         call("middle")
     with pytest.raises(ValueError, match=rf"^delay {full[0]} on axis 0 is outside the full grid of shape "
                                          rf"\({full[0]},{' ' + str(full[1]) if len(full) == 2 else ''}\): "
@@ -122,3 +123,18 @@ def test_single_precision_kernels_choose_the_same_delay():
     assert narrow.solution.dtype == np.float32
     assert narrow.info["delay"] == wide.info["delay"] == (fir_inverse(h, 30, delay="optimal").info["delay"],)
     np.testing.assert_allclose(narrow.info["errors_by_delay"], wide.info["errors_by_delay"], rtol=1e-12)
+
+
+@pytest.mark.parametrize("call, upper, canonical, allowed", [
+    (lambda m: fir_inverse([1.0, 0.5], 4, method=m), "LS", "ls", "'ls', 'truncated', 'frequency', 'lms'"),
+    (lambda m: inverse_kernel([1.0, 0.5], 4, method=m), "CG", "cg", "'auto', 'direct', 'gd', 'nesterov', 'cg'"),
+    (lambda m: separable_inverse(np.outer([1.0, 0.5], [1.0, 0.25]), 4, method=m), "Ls", "ls",
+     "'ls', 'truncated', 'frequency', 'lms'"),
+], ids=["fir_inverse", "inverse_kernel", "separable_inverse"])
+def test_methods_follow_the_one_case_rule_of_option_strings(call, upper, canonical, allowed):
+    # convops._validation.check_option: any case, the canonical spelling in info, one message
+    assert call(upper).info["method"] == canonical
+    with pytest.raises(ValueError, match=rf"^unknown method 'nope'; allowed: {allowed}$"):
+        call("nope")
+    with pytest.raises(TypeError, match=r"^method must be a str, got int 3"):
+        call(3)

@@ -229,3 +229,15 @@ def test_every_path_with_kernels_up_to_several_times_the_image(boundary, kshape,
         np.testing.assert_allclose(result.solution, expected, atol=1e-9, err_msg=method)
         np.testing.assert_allclose(result.residual, (A @ expected.ravel() - y.ravel()).reshape(shape), atol=1e-9,
                                    err_msg=method)
+
+
+def test_spectral_methods_take_any_case_and_count_the_zeros_of_h():
+    # the 3x3 cross on 6x6 (circular): H = 1 + 2 cos u + 2 cos v is zero at (pi, +-pi/3) and (+-pi/3, pi)
+    cross = np.array([[0.0, 1, 0], [1, 1, 1], [0, 1, 0]])
+    u = 2 * np.pi * np.arange(6) / 6
+    expected = int(np.count_nonzero(np.abs(1 + 2 * np.cos(u)[:, None] + 2 * np.cos(u)[None, :]) < 1e-9))
+    y = ndi.convolve(np.random.default_rng(0).random((6, 6)), cross, mode="wrap")
+    result = restore(y, cross, boundary="CIRCULAR", method="FFT")
+    assert result.info["method"] == "fft" and result.info["zeroed"] == expected == 4
+    box = np.ones((3, 3)) / 9                                 # centro-symmetric: DCT, no zeros on 8x8
+    assert restore(np.ones((8, 8)), box, boundary="symmetric", method="Dct").info["zeroed"] == 0

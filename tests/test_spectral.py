@@ -54,3 +54,13 @@ def test_zero_rule_is_relative_and_counts_numerical_zeros():
     u = 2 * np.pi * np.arange(6) / 6
     closed = np.abs(1 + 2 * np.cos(u)[:, None] + 2 * np.cos(u)[None, :])
     assert np.count_nonzero(zeros_of(H, rtol=0.25)) == np.count_nonzero(closed <= 1.25 + 1e-9) == 18
+
+
+def test_eigenvalues_use_the_shared_memory_guard_and_case_rule():
+    from convops._validation import AllocationTooLargeError
+    k = np.array([1.0, 2.0, 1.0]) / 4
+    np.testing.assert_array_equal(eigenvalues(k, (4,), "DCT"), eigenvalues(k, (4,), "dct"))
+    with pytest.raises(AllocationTooLargeError, match=r"spectrum of shape \(100,\) would need .* max_bytes"):
+        eigenvalues(k, (100,), max_bytes=1000)                 # 3 * 101 * 16 bytes
+    with pytest.raises(ValueError, match="unknown basis 'dst'"):
+        eigenvalues(k, (4,), "dst")
