@@ -18,7 +18,7 @@ from scipy.sparse.linalg import LinearOperator
 
 from convops._validation import check_int, check_real
 
-from ._linalg import inner, norm
+from ._linalg import exponent, inner, ldexp, norm
 from ._operators import (Iterate, apply, as_operator, least_squares_iterate, operator_norm, problem_data,
                          residual_and_gradient)
 from ._progress import progress_bar
@@ -35,9 +35,16 @@ _STEP_SEED = 0
 
 
 # -- the engine ------------------------------------------------------------------
+#: Largest `maxiter` of every method (the history grows by one entry per iteration).
+MAX_ITERATIONS = 10**8
+
+
 def check_stopping(tol, maxiter) -> tuple[float, int]:
-    """`tol` (finite, >= 0) and `maxiter` (an int >= 0): every method's one check."""
-    return check_real(tol, "tol"), check_int(maxiter, "maxiter", minimum=0)
+    """`tol` (finite, >= 0) and `maxiter` (an int from 0 to ``MAX_ITERATIONS``): every method's one check."""
+    tol, maxiter = check_real(tol, "tol"), check_int(maxiter, "maxiter", minimum=0)
+    if maxiter > MAX_ITERATIONS:
+        raise ValueError(f"maxiter must be <= {MAX_ITERATIONS:_} (10**8) iterations, got {maxiter}")
+    return tol, maxiter
 
 
 class _Outcome(NamedTuple):
@@ -62,15 +69,20 @@ def _outcome(it: Iterate, k: int, threshold: float, maxiter: int, stop: bool, ru
 
 
 def _run(iterates: Iterator[Iterate], *, scale, zero: Callable[[], Iterate], tol, maxiter,
-         callback, progress, name, rule, rhs, info) -> SolverResult:
-    """Run `iterates` (the start, then one per iteration; an early return is a
-    breakdown) until ``gradient_norm <= tol * scale``; ``scale == 0`` returns ``zero()``."""
+         callback, progress, name, rule, rhs, info, e=0) -> SolverResult:
+    """Run `iterates` (the start, then one per iteration; an early return is a breakdown) until
+    ``gradient_norm <= tol * scale``; ``scale == 0`` returns ``zero()``.  The iterates solve the problem
+    with data scaled by ``2**-e``: the callback, history and result are scaled back (an objective beyond
+    the floating-point range becomes inf there), the stopping and divergence checks are not."""
     rec = HistoryRecorder()
+    record = lambda it: rec.record(objective=ldexp(it.objective, 2 * e), residual_norm=ldexp(
+        it.residual_norm, e), gradient_norm=ldexp(it.gradient_norm, e))
     if scale == 0.0:
-        it = zero()
-        rec.record(objective=it.objective, residual_norm=it.residual_norm, gradient_norm=0.0)
-        return SolverResult(solution=it.x, iterations=0, converged=True, history=rec.history(),
-                            objective=it.objective, residual=it.r, info={**info, "best_iteration": 0},
+        it = zero()._replace(gradient_norm=0.0)
+        record(it)
+        return SolverResult(solution=ldexp(it.x, e), iterations=0, converged=True, history=rec.history(),
+                            objective=ldexp(it.objective, 2 * e), residual=ldexp(it.r, e),
+                            info={**info, "best_iteration": 0},
                             message=f"converged: {rhs} = 0, so x = 0 is the exact solution")
     threshold = tol * scale
     best = last = outcome = None
@@ -78,14 +90,13 @@ def _run(iterates: Iterator[Iterate], *, scale, zero: Callable[[], Iterate], tol
     try:
         with progress_bar(maxiter, name, progress) as bar:
             for k, it in enumerate(iterates):
-                rec.record(objective=it.objective, residual_norm=it.residual_norm,
-                           gradient_norm=it.gradient_norm)
+                record(it)
                 last = it
                 if best is None or it.objective <= best.objective:
                     best, best_k = it, k
                 if k:
                     bar.update()
-                stop = k > 0 and callback is not None and bool(callback(it.x, k))
+                stop = k > 0 and callback is not None and bool(callback(ldexp(it.x, e), k))
                 outcome = _outcome(it, k, threshold, maxiter, stop, rule)
                 if outcome is not None:
                     break
@@ -98,8 +109,8 @@ def _run(iterates: Iterator[Iterate], *, scale, zero: Callable[[], Iterate], tol
                                   "is at rounding level, or the system is not positive definite)", False)
     chosen = best if outcome.use_best else last
     history = rec.history()
-    return SolverResult(solution=chosen.x, iterations=len(history) - 1, converged=outcome.converged,
-                        history=history, objective=chosen.objective, residual=chosen.r,
+    return SolverResult(solution=ldexp(chosen.x, e), iterations=len(history) - 1, converged=outcome.converged,
+                        history=history, objective=ldexp(chosen.objective, 2 * e), residual=ldexp(chosen.r, e),
                         message=outcome.message, info={**info, "best_iteration": best_k})
 
 
@@ -108,7 +119,7 @@ _LS_RULE = "||A^H(b - A x) - reg x||_2 <= tol ||A^H b||_2"
 
 
 class _Start(NamedTuple):
-    """Validated least-squares problem and starting point."""
+    """Validated least-squares problem and starting point, `b` and `x` scaled by ``2**-e``."""
     op: LinearOperator
     dtype: np.dtype
     b: np.ndarray
@@ -117,11 +128,14 @@ class _Start(NamedTuple):
     x: np.ndarray
     r: np.ndarray  # A x - b
     g: np.ndarray  # A^H r + reg x
+    e: int  # max |b_i| ~ 2**e
 
 
 def _start(A, b, x0, reg, tol, maxiter) -> tuple[_Start, float, int]:
     """Checked arguments and the start (A^H b; with `x0` also A x0 - b and the gradient)."""
     op, dtype, b, x = problem_data(A, b, x0)
+    e = exponent(b)  # solve for data of max |b_i| ~ 1: no over- or underflow at any scale
+    b, x = ldexp(b, -e), None if x is None else ldexp(x, -e)
     reg = check_real(reg, "reg")
     tol, maxiter = check_stopping(tol, maxiter)
     atb = apply(op.rmatvec, b, dtype)
@@ -129,7 +143,7 @@ def _start(A, b, x0, reg, tol, maxiter) -> tuple[_Start, float, int]:
         x, r, g = np.zeros(op.shape[1], dtype), -b, -atb
     else:
         r, g = residual_and_gradient(op, b, x, reg, dtype)
-    return _Start(op, dtype, b, reg, norm(atb), x, r, g), tol, maxiter
+    return _Start(op, dtype, b, reg, norm(atb), x, r, g, e), tol, maxiter
 
 
 def _run_least_squares(iterates, s: _Start, *, tol, maxiter, callback, progress, name, info):
@@ -137,9 +151,9 @@ def _run_least_squares(iterates, s: _Start, *, tol, maxiter, callback, progress,
         x = np.zeros(s.op.shape[1], s.dtype)
         return least_squares_iterate(x, -s.b, x, s.reg, 0.0)
 
-    info.update(reg=s.reg, atb_norm=s.atb_norm)  # the same dict: the method may update it
+    info.update(reg=s.reg, atb_norm=ldexp(s.atb_norm, s.e))  # the same dict: the method may update it
     return _run(iterates, scale=s.atb_norm, zero=zero, tol=tol, maxiter=maxiter, callback=callback,
-                progress=progress, name=name, rule=_LS_RULE, rhs="A^H b", info=info)
+                progress=progress, name=name, rule=_LS_RULE, rhs="A^H b", info=info, e=s.e)
 
 
 def _step_size(s: _Start, step, lipschitz) -> dict:
@@ -154,7 +168,7 @@ def _step_size(s: _Start, step, lipschitz) -> dict:
     else:
         a_norm = operator_norm(s.op, maxiter=1000, tol=LIPSCHITZ_TOL, rng=_STEP_SEED, upper=True)
         source = "lanczos"
-    lip = a_norm**2 + s.reg
+    lip = a_norm * a_norm + s.reg
     return {"step": 1.0 / lip if lip else 1.0, "operator_norm": a_norm, "lipschitz": lip,
             "lipschitz_source": source}
 
@@ -191,24 +205,22 @@ def _nesterov_iterates(s: _Start, step, restart, info) -> Iterator[Iterate]:
 
 
 def _cgls_iterates(s: _Start) -> Iterator[Iterate]:
-    # The objective never increases (the best iterate is the last): update copies in place.
-    x, r, g = s.x.copy(), s.r.copy(), s.g
+    x, r, g = s.x, s.r, s.g
     p = -g
-    gamma = float(norm(g)) ** 2
+    gamma = (gnorm := norm(g)) * gnorm
     yield least_squares_iterate(x, r, g, s.reg, math.sqrt(gamma))
     while True:
         q = apply(s.op.matvec, p, s.dtype)
-        delta = float(norm(q)) ** 2 + (s.reg * float(norm(p)) ** 2 if s.reg else 0.0)
+        delta = (qnorm := norm(q)) * qnorm + (s.reg * (pnorm := norm(p)) * pnorm if s.reg else 0.0)
         if not delta > 0.0:
             return
         alpha = gamma / delta
-        x += alpha * p
-        r += alpha * q
+        x, r = x + alpha * p, r + alpha * q  # new arrays: an interruption leaves the last iterate intact
         del q
         g = apply(s.op.rmatvec, r, s.dtype)
         if s.reg:
             g += s.reg * x
-        gamma, gamma_prev = float(norm(g)) ** 2, gamma
+        gamma, gamma_prev = (gnorm := norm(g)) * gnorm, gamma
         p *= gamma / gamma_prev
         p -= g
         yield least_squares_iterate(x, r, g, s.reg, math.sqrt(gamma))
@@ -237,7 +249,7 @@ def gradient_descent(A, b, *, x0=None, reg=0.0, step=None, maxiter=1000, tol=1e-
         Fixed step :math:`\tau > 0` (convergent for :math:`\tau < 2/L`);
         default :math:`\tau = 1/L` with :math:`L` as in the Notes.
     maxiter : int, optional
-        Maximum number of iterations (>= 0).
+        Maximum number of iterations, from 0 to ``10**8``.
     tol : float, optional
         Relative tolerance of the stopping rule (>= 0).
     lipschitz : float, optional
@@ -267,7 +279,7 @@ def gradient_descent(A, b, *, x0=None, reg=0.0, step=None, maxiter=1000, tol=1e-
         `reg`, `tol`, `step` or `lipschitz`.
     ValueError
         `b` or `x0` of the wrong size, non-finite `b`, `x0` or matrix entries,
-        negative `reg`, `tol` or `maxiter`, non-positive or non-finite `step`
+        negative `reg`, `tol` or `maxiter`, `maxiter` above ``10**8``, non-positive or non-finite `step`
         or `lipschitz`; an operator's non-finite values for a finite input.
 
     Notes
@@ -399,7 +411,7 @@ def cgls(A, b, *, x0=None, reg=0.0, maxiter=None, tol=1e-8,
     reg, tol, callback, progress
         As in :func:`gradient_descent`.
     maxiter : int, optional
-        Maximum number of iterations (>= 0); default ``min(n, 10_000)`` (in
+        Maximum number of iterations (0 to ``10**8``); default ``min(n, 10_000)`` (in
         exact arithmetic CGLS ends within ``n``).
 
     Returns
@@ -506,7 +518,7 @@ def pcg(T, b, *, preconditioner=None, x0=None, maxiter=None, tol=1e-8, callback:
     x0 : array_like, n entries, optional
         Starting point; zero by default.
     maxiter : int, optional
-        Maximum number of iterations (>= 0); default ``min(n, 10_000)``.
+        Maximum number of iterations (0 to ``10**8``); default ``min(n, 10_000)``.
     tol, callback, progress
         As in :func:`gradient_descent`.
     measure : callable, optional
@@ -568,6 +580,8 @@ def pcg(T, b, *, preconditioner=None, x0=None, maxiter=None, tol=1e-8, callback:
     if M is not None and M.shape != (n, n):
         raise ValueError(f"preconditioner has shape {M.shape}; allowed: ({n}, {n}), that of T")
     tol, maxiter = check_stopping(tol, min(n, 10_000) if maxiter is None else maxiter)
+    e = exponent(b) if measure is None else 0  # as in the least-squares start; a given measure sees x
+    b, x = ldexp(b, -e), None if x is None else ldexp(x, -e)
     if measure is None:
         def measure(x, g):
             return 0.5 * float(np.real(inner(x, g) - inner(x, b))), norm(g)
@@ -581,7 +595,7 @@ def pcg(T, b, *, preconditioner=None, x0=None, maxiter=None, tol=1e-8, callback:
 
     return _run(_pcg_iterates(T, M, b, x, g, tol * b_norm, measure), scale=b_norm, zero=zero,
                 tol=tol, maxiter=maxiter, callback=callback, progress=progress, name="pcg",
-                rule="||b - T x||_2 <= tol ||b||_2", rhs="b", info={"b_norm": b_norm})
+                rule="||b - T x||_2 <= tol ||b||_2", rhs="b", info={"b_norm": ldexp(b_norm, e)}, e=e)
 
 
 for _f in (gradient_descent, nesterov, cgls):

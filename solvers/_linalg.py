@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-__all__ = ["inner", "norm"]
+__all__ = ["inner", "norm", "ldexp", "exponent"]
 
 
 def inner(a: np.ndarray, b: np.ndarray):
@@ -19,8 +19,24 @@ def inner(a: np.ndarray, b: np.ndarray):
 
 
 def norm(a: np.ndarray) -> float:
-    """Euclidean norm of all elements."""
+    """Euclidean norm of all elements; rescaled by a power of two only when the sum of squares under- or overflows."""
     a = np.asarray(a).reshape(-1)
-    if a.dtype.kind == "c":
-        return math.sqrt(float(np.einsum("i,i->", a.real, a.real) + np.einsum("i,i->", a.imag, a.imag)))
-    return math.sqrt(float(np.einsum("i,i->", a, a)))
+    ss = float(sum(np.einsum("i,i->", p, p) for p in ((a.real, a.imag) if a.dtype.kind == "c" else (a,))))
+    if ss < np.finfo(a.dtype).tiny or ss == math.inf:
+        e = exponent(a)  # exact rescaling by a power of two
+        return ldexp(norm(ldexp(a, -e)), e) if e else math.sqrt(ss)
+    return math.sqrt(ss)
+
+
+def exponent(a) -> int:
+    """``e`` with ``max |a_i|`` in ``[2**(e-1), 2**e)``; 0 for a zero or empty `a`."""
+    big = float(np.max(np.abs(a), initial=0.0))
+    return math.frexp(big)[1] if 0.0 < big < math.inf else 0
+
+
+def ldexp(a, e: int):
+    """``a * 2**e`` (exact unless it leaves the floating-point range; an overflow gives inf)."""
+    if not e:
+        return a
+    with np.errstate(over="ignore", under="ignore"):
+        return a * 2.0 ** (e // 2) * 2.0 ** (e - e // 2)

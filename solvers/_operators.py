@@ -14,7 +14,7 @@ from scipy.sparse.linalg import LinearOperator, aslinearoperator
 from convops import float_dtype
 from convops._validation import as_float_array, check_int, check_real
 
-from ._linalg import inner, norm
+from ._linalg import exponent, inner, ldexp, norm
 
 __all__ = ["as_operator", "operator_norm"]
 
@@ -132,9 +132,9 @@ def least_squares_iterate(x, r, g, reg, gnorm=None) -> Iterate:
     """Bookkeeping of ``0.5 ||r||^2 + 0.5 reg ||x||^2`` from ``x``,
     ``r = A x - b`` and the gradient ``g`` (whose norm may be known)."""
     rnorm = norm(r)
-    objective = 0.5 * rnorm**2
+    objective = 0.5 * rnorm * rnorm  # inf, not OverflowError, beyond the range
     if reg:
-        objective += 0.5 * reg * norm(x) ** 2
+        objective += 0.5 * reg * (xnorm := norm(x)) * xnorm
     return Iterate(x, r, objective, rnorm, norm(g) if gnorm is None else gnorm)
 
 
@@ -143,15 +143,18 @@ def least_squares_iterate(x, r, g, reg, gnorm=None) -> Iterate:
 MAX_LANCZOS_STEPS = 1000
 
 
-def _lanczos(op, dtype, steps: int, tol: float | None, rng) -> tuple[float, bool]:
-    """Largest Ritz value of A^H A (Lanczos) and whether the Krylov space became invariant."""
+def _lanczos(op, dtype, steps: int, tol: float | None, rng) -> tuple[float, bool, int]:
+    """Largest Ritz value of ``A^H A / 4**e`` (Lanczos), whether the Krylov space became invariant, and `e`:
+    each product is scaled by ``2**-e`` (``||A v_0|| ~ 2**e``), so that A^H A neither over- nor underflows."""
     gen = np.random.default_rng(rng)
     n = op.shape[1]
     v = gen.standard_normal(n) + (1j * gen.standard_normal(n) if dtype.kind == "c" else 0)
-    v, v_prev, beta = (v / norm(v)).astype(dtype), 0.0, 0.0
+    v, v_prev, beta, e = (v / norm(v)).astype(dtype), 0.0, 0.0, None
     alphas, betas, theta = [], [], 0.0
     for j in range(steps):
-        w = apply(op.rmatvec, apply(op.matvec, v, dtype), dtype)
+        w = apply(op.matvec, v, dtype)
+        e = exponent(w) if e is None else e
+        w = ldexp(apply(op.rmatvec, ldexp(w, -e), dtype), -e)
         alphas.append(float(np.real(inner(v, w))))
         previous, theta = theta, float(eigvalsh_tridiagonal(
             np.array(alphas), np.array(betas), select="i", select_range=(j, j))[0]) if j else alphas[0]
@@ -162,7 +165,7 @@ def _lanczos(op, dtype, steps: int, tol: float | None, rng) -> tuple[float, bool
             break
         betas.append(beta)
         v_prev, v = v, w / beta
-    return max(theta, 0.0), beta == 0.0
+    return max(theta, 0.0), beta == 0.0, e or 0
 
 
 def operator_norm(A, *, maxiter=100, tol=1e-6, rng=None, upper=False,
@@ -241,12 +244,13 @@ def operator_norm(A, *, maxiter=100, tol=1e-6, rng=None, upper=False,
     delta = check_real(failure_probability, "failure_probability", low=0.0, high=1.0, low_open=True)
     dtype = operator_dtype(op)
     if not upper:
-        return math.sqrt(_lanczos(op, dtype, maxiter, tol, rng)[0])
+        theta, _, e = _lanczos(op, dtype, maxiter, tol, rng)
+        return ldexp(math.sqrt(theta), e)
     log_term = math.log(1.648 * math.sqrt(op.shape[1] * (2 if dtype.kind == "c" else 1)) / delta)
     steps = min(maxiter, max(2, math.ceil((log_term / math.sqrt(tol / (1 + tol)) + 3) / 2)))
     slack = (log_term / (2 * steps - 3)) ** 2
     if slack >= 1.0:
         raise ValueError(f"maxiter={maxiter} Lanczos steps give no upper bound at failure_probability="
                          f"{delta!r}; allowed: more steps or a larger failure_probability")
-    theta, invariant = _lanczos(op, dtype, steps, None, rng)
-    return math.sqrt(theta * (1.0 + math.sqrt(np.finfo(dtype).eps)) / (1.0 if invariant else 1.0 - slack))
+    theta, invariant, e = _lanczos(op, dtype, steps, None, rng)
+    return ldexp(math.sqrt(theta * (1.0 + math.sqrt(np.finfo(dtype).eps)) / (1.0 if invariant else 1.0 - slack)), e)
