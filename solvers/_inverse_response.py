@@ -55,8 +55,10 @@ def _refined_minimum(f: np.ndarray, a: np.ndarray, grid) -> float:
         best = min(best, float(np.abs(H).min()))
         J = np.stack([grad.real, grad.imag], axis=1)                     # (K, 2, ndim)
         r = np.stack([H.real, H.imag], axis=1)[..., None]                # (K, 2, 1)
-        omega = omega - (np.linalg.pinv(J) @ r)[..., 0]                  # least-norm step to H = 0
-        omega = np.mod(omega, 2 * np.pi)
+        step = (np.linalg.pinv(J) @ r)[..., 0]                           # least-norm step to H = 0
+        if not np.abs(step).max() > 1e-15:
+            break
+        omega = np.mod(omega - step, 2 * np.pi)
     return best
 
 
