@@ -208,3 +208,15 @@ def test_bad_input():
         inverse_anchor(3, 5, "optimal")
     with pytest.raises(ValueError, match="inverse_shape"):
         inverse_anchor(3, 0)
+
+
+def test_dtype_rule():
+    rng = np.random.default_rng(6)
+    f = _kernel(rng, (3, 4))
+    res = inverse_kernel(f, 6)
+    y32 = rng.random((12, 13)).astype(np.float32)
+    z = apply_inverse(y32, res)
+    assert z.dtype == np.float64 and z.shape == y32.shape
+    np.testing.assert_allclose(z, apply_inverse(y32.astype(np.float64), res), rtol=1e-14, atol=1e-14)
+    assert apply_inverse(y32, res.solution.astype(np.float32), kernel_shape=(3, 4)).dtype == np.float32
+    assert apply_inverse(rng.random(20).astype(np.float32), iir_inverse([1.0, 0.5])).dtype == np.float64
