@@ -162,10 +162,17 @@ class Geometry:
         read the same sample, so an axis longer than ``P`` folds onto one
         period, ``W[r] = sum_{t = r mod P} w[t]``, and the offset is taken
         modulo ``P`` into ``-(P - 1) .. 0``.  For ``zero``, taps that never
-        reach the image are cut off.  The result gives the same numbers
-        with at most ``2n - 1`` taps per axis (``same``), which bounds the
-        cost of a kernel much larger than the image.  Not meant for the
-        matrix (it is the same matrix) but for the operator.
+        reach the image are cut off.  For ``replicate``, taps that read the
+        first (last) sample for every output are summed onto one tap.  The
+        result gives the same numbers with at most ``2n - 1`` taps per axis
+        (``same``), which bounds the cost of a kernel much larger than the
+        image.
+
+        Sums are formed in double precision (complex128 for complex
+        kernels), so the weights of a folded float32 kernel are float64;
+        they are scaled by a power of two first where the sum could
+        overflow.  Applied in the data's precision, float32 data gives
+        float32 results and float64 data the accuracy of a float64 kernel.
         """
         weights, offsets = self.weights, list(self.offsets)
         for axis, (m, n, k) in enumerate(zip(self.weights.shape, self.in_shape, self.out_shape)):
@@ -175,16 +182,26 @@ class Geometry:
                 folds = -(-m // period)
                 pad = [(0, 0)] * weights.ndim
                 pad[axis] = (0, folds * period - m)
-                w = np.pad(weights, pad)
+                w = np.pad(_wide(weights), pad)
                 shape = weights.shape[:axis] + (folds, period) + weights.shape[axis + 1:]
-                weights = w.reshape(shape).sum(axis=axis)
+                weights = _exact_sum(w.reshape(shape), axis, folds)
                 offsets[axis] = -((-off) % period)
-            elif self.boundary == "zero":
+            elif self.boundary in ("zero", "replicate"):
                 first, last = max(0, -off - (k - 1)), min(m - 1, n - 1 - off)
                 if first > 0 or last < m - 1:
                     index = [slice(None)] * weights.ndim
                     index[axis] = slice(first, last + 1)
-                    weights = weights[tuple(index)]
+                    kept = weights[tuple(index)]
+                    if self.boundary == "replicate":
+                        kept = _wide(kept).copy()
+                        for tail, end in ((slice(0, first), 0), (slice(last + 1, m), -1)):
+                            index[axis] = tail
+                            part = weights[tuple(index)]
+                            if part.shape[axis]:
+                                index[axis] = slice(end, end + 1) if end == 0 else slice(-1, None)
+                                kept[tuple(index)] += _exact_sum(_wide(part), axis, part.shape[axis],
+                                                                 keepdims=True)
+                    weights = kept
                     offsets[axis] = off + first
         if weights is self.weights:
             return self
@@ -206,6 +223,30 @@ class Geometry:
             origin=self.origin[::-1],
             order="C" if self.order == "F" else "F",
         )
+
+
+def _wide(weights: np.ndarray) -> np.ndarray:
+    """`weights` in double precision (complex128 for complex ones)."""
+    return weights.astype(np.result_type(weights.dtype, np.float64), copy=False)
+
+
+def _exact_sum(a: np.ndarray, axis: int, count: int, keepdims: bool = False) -> np.ndarray:
+    """Sum of `count` terms of `a` along `axis`, scaled by a power of two
+    (exact) first where the sum of terms below the largest finite number
+    could still overflow."""
+    if count > 1 and a.size and np.abs(a).max() > np.finfo(a.dtype).max / count:
+        exponent = int(count - 1).bit_length()
+        return _ldexp(_ldexp(a, -exponent).sum(axis=axis, keepdims=keepdims), exponent)
+    return a.sum(axis=axis, keepdims=keepdims)
+
+
+def _ldexp(a: np.ndarray, exponent: int) -> np.ndarray:
+    """``a * 2**exponent`` (real and imaginary parts apart)."""
+    if not np.iscomplexobj(a):
+        return np.ldexp(a, exponent)
+    out = np.empty_like(a)
+    out.real, out.imag = np.ldexp(a.real, exponent), np.ldexp(a.imag, exponent)
+    return out
 
 
 def plan_convolution(kernel, shape, *, boundary, output, origin=0, order="C", correlate=False) -> Geometry:

@@ -220,12 +220,6 @@ class ConvolutionOperator(LinearOperator):
                                                        real=real, workers=self.workers)
         return self._spectra[key]
 
-    def _is_periodic_same(self) -> bool:
-        return _is_periodic_same(self._plan)
-
-    def _fft_grid(self):
-        return _fft_grid(self._plan)
-
     # -- FFT path ---------------------------------------------------------------
     def _circular(self, a, shape, offsets, adjoint):
         """Circular convolution on `shape` (``a`` zero-padded to it)."""
@@ -242,15 +236,15 @@ class ConvolutionOperator(LinearOperator):
         return out.astype(float_dtype(self.dtype, a), copy=False)
 
     def _forward_fft(self, x):
-        grid, offsets = self._fft_grid()
-        if self._is_periodic_same():
+        grid, offsets = _fft_grid(self._plan)
+        if _is_periodic_same(self._plan):
             return self._circular(x, grid, offsets, adjoint=False)
         out = self._circular(self._extend(x), grid, offsets, adjoint=False)
         return out[tuple(slice(0, n) for n in self.out_shape)]
 
     def _adjoint_fft(self, y):
-        grid, offsets = self._fft_grid()
-        if self._is_periodic_same():
+        grid, offsets = _fft_grid(self._plan)
+        if _is_periodic_same(self._plan):
             return self._circular(y, grid, offsets, adjoint=True)
         z = self._circular(y, grid, offsets, adjoint=True)  # y zero-padded to the grid
         return self._fold(z[tuple(slice(0, n) for n in self._plan.ext_shape)])
@@ -295,10 +289,30 @@ def _fft_grid(g: Geometry):
     return tuple(sfft.next_fast_len(n, real=real) for n in g.ext_shape), (0,) * g.ndim
 
 
+def _direct_passes(g: Geometry):
+    """The scipy.ndimage calls of the direct path (`g` reduced), forward and
+    adjoint: ``(input shape, output positions)`` of each.  Where a 'same'
+    window cannot go to scipy.ndimage, it correlates the whole extended
+    image (``ext_shape`` outputs) and crops."""
+    m = g.weights.shape
+    forward_same = g.output == "same" and _ndimage_same_is_safe(m, g.offsets, g.in_shape)
+    adjoint_offsets = tuple(-(k - 1) - off for k, off in zip(m, g.offsets))
+    adjoint_same = (g.output == "same" and g.boundary in ("zero", "circular")
+                    and _ndimage_same_is_safe(m, adjoint_offsets, g.in_shape))
+    return [g.in_shape if forward_same else g.ext_shape, g.in_shape if adjoint_same else g.ext_shape]
+
+
+def _ndimage_table_nbytes(array_shape, weights_shape, taps: int) -> int:
+    """Bytes of the offset table scipy.ndimage builds for a filter: one
+    offset per tap for every distinct border position, ``prod(min(n, m))``
+    of them."""
+    return 8 * taps * math.prod(min(n, m) for n, m in zip(array_shape, weights_shape))
+
+
 def work_nbytes(g: Geometry, method: str) -> int:
     """Estimated bytes of the work arrays of one application (`g` reduced),
     in double precision: the extended image, the FFT grid and its cached
-    and working spectra, or ndimage's output on the extended image."""
+    and working spectra, or scipy.ndimage's input, output and offset table."""
     item = 16 if np.iscomplexobj(g.weights) else 8
     ext = 0 if (method == "fft" and _is_periodic_same(g)) else math.prod(g.ext_shape)
     out = math.prod(g.out_shape)
@@ -307,14 +321,20 @@ def work_nbytes(g: Geometry, method: str) -> int:
         real = item == 8
         return ext * item + out * item + 2 * spectrum_nbytes(grid, np.dtype(np.float64 if real else np.complex128),
                                                              real=real)
-    return 2 * ext * item + out * item
+    taps = int(np.count_nonzero(g.weights))
+    return max(2 * math.prod(shape) * item + ext * item + out * item
+               + _ndimage_table_nbytes(shape, g.weights.shape, taps) for shape in _direct_passes(g))
 
 
 def _pick_method(g: Geometry) -> str:
-    """The cheaper way for the reduced geometry `g`, by the cost model."""
+    """The cheaper way for the reduced geometry `g`, by the cost model: the
+    outputs scipy.ndimage really computes (the whole extended image where
+    it cannot take the 'same' window) times the taps, plus its offset
+    table, against the FFT of the grid; the slower of forward and adjoint."""
     taps = int(np.count_nonzero(g.weights))
-    outputs = math.prod(g.out_shape)
-    direct = outputs * (_DIRECT_PER_OUTPUT + _DIRECT_PER_TAP * taps)
+    direct = max(math.prod(shape) * (_DIRECT_PER_OUTPUT + _DIRECT_PER_TAP * taps)
+                 + _ndimage_table_nbytes(shape, g.weights.shape, taps) / 8 * _DIRECT_PER_TAP
+                 for shape in _direct_passes(g))
     if _is_periodic_same(g):
         points = math.prod(g.in_shape)
     else:
@@ -393,10 +413,14 @@ def convolution_operator(
     applied to float64 data is transformed (FFT) or filtered in float64,
     float32 on float32 stays float32.  A kernel longer than the period of
     a periodic rule (``n``, ``2n``, ``2n - 2`` for ``circular``,
-    ``symmetric``, ``reflect``) is first folded onto one period, and a
-    ``zero``-rule kernel is cut to the taps that reach the image, so the
+    ``symmetric``, ``reflect``) is first folded onto one period (in double
+    precision, so float64 data keeps float64 accuracy), a ``zero``-rule
+    kernel is cut to the taps that reach the image, and ``replicate`` taps
+    that read an edge sample for every output are summed onto one, so the
     cost of a kernel much larger than the image stays that of one of about
-    twice its size.  ``'direct'`` calls ``scipy.ndimage`` with its boundary
+    twice its size.  ``'auto'`` counts the outputs scipy.ndimage really
+    computes (the whole extended image where the window cannot go to it
+    directly) and its offset table, which `max_bytes` also bounds.  ``'direct'`` calls ``scipy.ndimage`` with its boundary
     modes only where they are right; elsewhere it extends the image by the
     rule's index map and runs a valid correlation.
 

@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from numpy.lib.stride_tricks import sliding_window_view
 
-from convops import BOUNDARIES, METHODS, OUTPUTS, convolution_matrix, convolution_operator, dot_test
+from convops import (BOUNDARIES, METHODS, OUTPUTS, AllocationTooLargeError, convolution_matrix,
+                     convolution_operator, dot_test)
 
 NUMPY_PAD = {"zero": "constant", "circular": "wrap", "replicate": "edge", "symmetric": "symmetric",
              "reflect": "reflect"}
@@ -103,3 +104,51 @@ def test_folded_kernel_keeps_the_cost_of_a_small_one():
     assert op._plan.weights.shape == (10, 12)
     expected = pad_then_loop(image[None], kernel, "symmetric", "same", (0, 0), False)[0]
     np.testing.assert_allclose(op.apply(image), expected, rtol=1e-10)
+
+
+def test_replicate_same_keeps_the_taps_that_move():
+    # 20000 taps on 3 samples: the taps that read the first or last sample
+    # for every output merge, leaving at most 2n - 1.
+    kernel = np.random.default_rng(1).standard_normal(20000)
+    op = convolution_operator(kernel, (3,), boundary="replicate", output="same")
+    assert op._plan.weights.size <= 5
+    R = reference_matrix(kernel, (3,), boundary="replicate", output="same", origin=(0,), correlate=False)
+    x, v = np.array([1.0, -2.0, 0.5]), np.array([0.25, 3.0, -1.0])
+    for method in ("direct", "fft"):
+        op = convolution_operator(kernel, (3,), boundary="replicate", output="same", method=method)
+        np.testing.assert_allclose(op @ x, R @ x, rtol=1e-12)
+        np.testing.assert_allclose(op.rmatvec(v), R.T @ v, rtol=1e-12)
+
+
+def test_auto_counts_the_outputs_scipy_ndimage_computes():
+    # A 'valid' window of 11 outputs: scipy.ndimage correlates all 20000
+    # positions with 19990 taps and builds a 19990 x 19990 offset table.
+    op = convolution_operator(np.ones(19990), (20000,), boundary="zero", output="valid")
+    assert op.method == "fft"
+    with pytest.raises(AllocationTooLargeError, match="direct work arrays"):
+        convolution_operator(np.ones(19990), (20000,), boundary="zero", output="valid", method="direct",
+                             max_bytes=1e8)
+
+
+def test_direct_refuses_the_offset_table_of_a_huge_kernel():
+    with pytest.raises(AllocationTooLargeError, match="direct work arrays"):
+        convolution_operator(np.ones(10**6), (3,), boundary="zero", output="full", method="direct")
+
+
+@pytest.mark.parametrize("method", ["direct", "fft"])
+@pytest.mark.parametrize("boundary", ["circular", "symmetric", "reflect", "replicate"])
+def test_folded_float32_kernel_on_float64_data_keeps_float64_accuracy(boundary, method):
+    rng = np.random.default_rng(0)
+    h32, x = rng.standard_normal(40).astype(np.float32), rng.standard_normal(3)
+    expected = pad_then_loop(x[None], h32.astype(np.float64), boundary, "same", (0,), False)[0]
+    op = convolution_operator(h32, (3,), boundary=boundary, output="same", method=method)
+    y = op @ x
+    assert y.dtype == np.float64
+    np.testing.assert_allclose(y, expected, rtol=1e-13, atol=1e-13 * np.abs(expected).max())
+    assert (op @ x.astype(np.float32)).dtype == np.float32
+
+
+@pytest.mark.parametrize("method", ["direct", "fft"])
+def test_folding_huge_taps_does_not_overflow(method):
+    op = convolution_operator([-1e308, 1e308, 1e308], (1,), boundary="circular", output="same", method=method)
+    np.testing.assert_allclose(op @ np.array([1.0]), [1e308], rtol=1e-15)
