@@ -1,5 +1,6 @@
-r"""The exact IIR inverse :math:`1/H(z)`, :math:`H(z) = \sum_k h[k] z^{-k}`, of a 1-D FIR kernel:
-stable when no zero of :math:`H` lies on the unit circle, causal when all lie inside."""
+r"""The exact IIR inverse :math:`1/H(z)`, :math:`H(z) = \sum_k h[k] z^{-k}`, of a 1-D FIR kernel
+(stable when no zero of :math:`H` lies on the unit circle, causal when all lie inside), and the
+regularised one :math:`\bar H / (|H|^2 + \lambda)` by spectral factorisation."""
 
 from __future__ import annotations
 
@@ -16,11 +17,14 @@ from convops._validation import as_float_array, check_int, check_real
 
 from ._kernel_problem import check_invertible
 
-__all__ = ["IIRInverse", "iir_inverse"]
+__all__ = ["IIRInverse", "iir_inverse", "spectral_factor"]
 
 #: Default ``| |z| - 1 |`` at or below which a zero lies on the unit circle (no stable
 #: inverse); a pole that close decays over more than 3.6e7 samples.
 DEFAULT_TOL = 1e-6
+
+#: Highest kernel degree whose spectral factorisation (dense Newton solves, cost ~ degree^3) is run.
+MAX_FACTOR_DEGREE = 1000
 
 #: Most samples one run of the recursions may span (decay lengths grow as poles near the circle).
 MAX_RECURSION_SAMPLES = 50_000_000
@@ -87,11 +91,116 @@ def _tail_length(poles: np.ndarray) -> int:
     return hi
 
 
+def _wilson(r: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Newton's (Wilson's) iteration for ``b`` with ``sum_l b[l+k] conj(b[l]) = r[k]``, ``k = 0..M``:
+    each step solves ``b_new * b + b * b_new = r + b * b`` (correlations, real-linear in
+    ``b_new``, ``Im b_new[0] = 0``); it stops when the step stops shrinking or reaches rounding."""
+    n = b.size
+    lag = np.arange(n)[None, :] - np.arange(n)[:, None]
+    tot = np.arange(n)[None, :] + np.arange(n)[:, None]
+    real = not np.iscomplexobj(r)
+    last = math.inf
+    for _ in range(60):
+        a1 = np.where(lag >= 0, np.conj(b)[np.clip(lag, 0, n - 1)], 0)   # (x * b)[k] = a1 @ x
+        a2 = np.where(tot < n, b[np.clip(tot, 0, n - 1)], 0)             # (b * x)[k] = a2 @ conj(x)
+        t = r + np.correlate(b, b, "full")[n - 1:]
+        if real:
+            new = np.linalg.solve((a1 + a2).real, t.real)
+        else:
+            s, d = a1 + a2, a1 - a2
+            k = np.block([[s.real, -d.imag], [s.imag, d.real]])
+            rhs = np.concatenate([t.real, t.imag])
+            k[n], rhs[n] = 0.0, 0.0
+            k[n, n] = 1.0                                               # gauge: Im b[0] = 0
+            x = np.linalg.solve(k, rhs)
+            new = x[:n] + 1j * x[n:]
+        step = float(np.abs(new - b).max())
+        if step >= last:
+            break
+        b, last = new, step
+        if step <= 4 * n * _EPS * np.abs(b).max():
+            break
+    return b
+
+
+def _polish(c: np.ndarray, reg: float, z: np.ndarray) -> np.ndarray:
+    """Newton steps on the roots `z` of ``P(z) = H(z) conj(H(1/conj z)) + reg``, evaluated in this
+    product form (Horner on `c`), where ``P``'s coefficients would hold `reg` only to ``eps/reg``."""
+    a, s = c[::-1], np.conj(c)[::-1]                    # H(z) = a(1/z), conj(H(1/conj z)) = s(z)
+    da, ds = np.polyder(a), np.polyder(s)
+
+    def p(z):
+        return np.polyval(a, 1 / z) * np.polyval(s, z) + reg
+
+    for _ in range(4):
+        slope = np.polyval(a, 1 / z) * np.polyval(ds, z) - np.polyval(da, 1 / z) * np.polyval(s, z) / z**2
+        step = z - p(z) / slope
+        z = np.where(np.isfinite(step) & (np.abs(p(step)) < np.abs(p(z))), step, z)
+    return z
+
+
+def spectral_factor(h, reg: float) -> tuple[float, np.ndarray, np.ndarray]:
+    r"""The minimum-phase factor of :math:`|H(e^{i\omega})|^2 + \lambda`, :math:`\lambda` = `reg` > 0.
+
+    :math:`P(z) = H(z) \bar H(1/z) + \lambda = \sigma^2 Q(z) \bar Q(1/z)` with
+    :math:`Q(z) = \sum_k q[k] z^{-k}`, ``q[0] = 1``, all roots strictly inside the circle
+    (``h`` trimmed of leading and trailing zeros, degree ``M``).
+
+    Returns
+    -------
+    sigma2 : float
+    q : ndarray, shape (M + 1,)
+    roots : ndarray of complex, shape (M,)
+        The roots of ``Q``.
+
+    Notes
+    -----
+    The roots of :math:`z^M P(z)` (``numpy.roots``) come in pairs
+    :math:`r, 1/\bar r`; those inside start Newton's iteration on the coefficients of
+    :math:`\sigma Q` (Wilson's), which converges quadratically to rounding.  The roots of
+    that factor are polished by Newton steps on :math:`P(z) = H(z) \bar H(1/z) + \lambda`
+    in this product form (its coefficients hold :math:`\lambda` only to
+    :math:`\epsilon |h|^2/\lambda`), and :math:`\sigma^2` is the mean of
+    :math:`P / |Q|^2` on ``4M + 4`` points of the circle: :math:`\sigma^2 |Q|^2` then
+    matches :math:`P` on the circle to about :math:`\epsilon / \sqrt\lambda` relative
+    (``q = numpy.poly(roots)``).  `h` is scaled by a power of two first (``sigma2`` scales
+    back), so ``P`` neither overflows nor underflows.
+    """
+    c, _ = _trim(np.asarray(h))
+    m = c.size - 1
+    if m > MAX_FACTOR_DEGREE:
+        raise ValueError(f"h has degree {m:,} (taps between the first and last non-zero one), above the "
+                         f"limit of {MAX_FACTOR_DEGREE:,} for the spectral factorisation of |H|^2 + reg")
+    e = math.frexp(float(np.abs(c).max()))[1]
+    cs, regs = c * math.ldexp(1.0, -e), math.ldexp(reg, -2 * e)
+    r = np.correlate(cs, cs, "full")
+    r[m] += regs
+    if m == 0:
+        return math.ldexp(float(r[0].real), 2 * e), np.ones(1, dtype=c.dtype), np.zeros(0, dtype=np.complex128)
+    roots = np.roots(r)
+    start = roots[np.argsort(np.abs(roots))[:m]]
+    start = np.where(np.abs(start) < 1.0, start, start / np.abs(start) * (1.0 - 1e-8))
+    q0 = np.poly(start)
+    q0 = q0.real if not np.iscomplexobj(c) else q0
+    b = _wilson(r[m:], np.sqrt(r[m].real / np.sum(np.abs(q0) ** 2)) * q0)
+    poles = _polish(cs, regs, np.roots(b).astype(np.complex128))
+    if np.any(np.abs(poles) >= 1.0):
+        raise ValueError(f"the spectral factorisation of |H|^2 + reg failed (reg = {reg!r} too small for h: "
+                         f"a root of Q at |z| = {np.abs(poles).max():.17g}, not inside the unit circle)")
+    # sigma^2 = P / |Q|^2, both in product form (the polished poles), averaged over the circle
+    z = np.exp(2j * np.pi * np.arange(4 * m + 4) / (4 * m + 4))
+    ratio = np.abs(np.polyval(cs[::-1], 1 / z)) ** 2 + regs
+    for p in poles:
+        ratio = ratio / np.abs(1.0 - p / z) ** 2
+    q = np.poly(poles)
+    return math.ldexp(float(ratio.mean()), 2 * e), q if np.iscomplexobj(c) else q.real, poles
+
+
 @dataclass(frozen=True, eq=False)
 class IIRInverse:
-    r"""The stable two-sided inverse of an FIR kernel, in factored form.
+    r"""The stable two-sided (exact or regularised) inverse of an FIR kernel, in factored form.
 
-    Built by :func:`iir_inverse`.  The kernel factors as
+    Built by :func:`iir_inverse`.  For ``reg = 0`` the kernel factors as
 
     .. math:: H(z) = c\, z^{-D} \prod_{|z_k| < 1} (1 - z_k z^{-1})
                      \prod_{|z_k| > 1} (1 - z_k z^{-1})
@@ -105,6 +214,15 @@ class IIRInverse:
 
     (``N_o`` outer zeros): causal poles at the inner zeros, anti-causal poles at
     the reciprocals of the outer ones, and an advance of ``D + N_o`` samples.
+    For ``reg`` :math:`= \lambda > 0`, with ``factor`` :math:`(\sigma^2, Q)` (see
+    :func:`spectral_factor`, roots :math:`q_k` of ``Q`` strictly inside the circle) and the
+    trimmed kernel ``c`` of degree ``M``,
+
+    .. math:: G(z) = \frac{\bar H(1/z)}{|H|^2 + \lambda} = \frac{z^{D + M}}{\sigma^2}
+              \sum_{j=0}^{M} \bar c[M - j] z^{-j}
+              \prod_k \frac{1}{1 - q_k z^{-1}} \prod_k \frac{1}{1 - \bar q_k z}:
+
+    the same recursions after an FIR factor (a correlation with the kernel).
 
     Attributes
     ----------
@@ -115,7 +233,12 @@ class IIRInverse:
     delay : int
         Leading zero taps ``D`` of the kernel (the inverse advances by it).
     inner_zeros, outer_zeros : ndarray of complex
-        Zeros inside and outside the unit circle.
+        Zeros inside and outside the unit circle of the denominator: of ``h``
+        (``reg = 0``), of :math:`|H|^2 + \lambda` (the ``q_k`` and :math:`1/\bar q_k`).
+    reg : float
+        The regularisation :math:`\lambda` (0: the exact inverse).
+    factor : tuple (float, ndarray) or None
+        ``(sigma2, q)``, :math:`|H|^2 + \lambda = \sigma^2 |Q|^2` with ``q[0] = 1``; None for ``reg = 0``.
 
     Notes
     -----
@@ -129,21 +252,33 @@ class IIRInverse:
     delay: int
     inner_zeros: np.ndarray
     outer_zeros: np.ndarray
+    reg: float = 0.0
+    factor: tuple | None = None
     _scale: Any = field(init=False, repr=False)
+    _anti: np.ndarray = field(init=False, repr=False)        # a in 1/(1 - a z): 1/outer_zeros
+    _numerator: np.ndarray = field(init=False, repr=False)   # b[j] of the FIR factor sum_j b[j] z^-j
 
     def __post_init__(self):
         for name in ("kernel", "inner_zeros", "outer_zeros"):
             arr = np.array(getattr(self, name))
             arr.setflags(write=False)
             object.__setattr__(self, name, arr)
-        # the last coefficient of np.poly is prod(-z_k) over the outer zeros
-        scale = 1.0 / (self.gain * np.atleast_1d(np.poly(self.outer_zeros))[-1])
+        if self.factor is None:
+            # the last coefficient of np.poly is prod(-z_k) over the outer zeros
+            scale = 1.0 / (self.gain * np.atleast_1d(np.poly(self.outer_zeros))[-1])
+            anti, numerator = 1.0 / self.outer_zeros, np.ones(1)
+        else:
+            scale = 1.0 / self.factor[0]
+            anti, numerator = np.conj(self.inner_zeros), np.conj(_trim(self.kernel)[0][::-1])
         object.__setattr__(self, "_scale", scale)
+        object.__setattr__(self, "_anti", anti)
+        object.__setattr__(self, "_numerator", numerator)
 
     @property
     def advance(self) -> int:
-        """``D + N_o``: how far the inverse's recursions are shifted left."""
-        return self.delay + self.outer_zeros.size
+        """How far the recursions are shifted left: ``D + N_o`` (``D + M`` when ``reg > 0``)."""
+        n = self.outer_zeros.size if self.factor is None else self._numerator.size - 1
+        return self.delay + n
 
     @property
     def phase(self) -> str:
@@ -193,9 +328,10 @@ class IIRInverse:
             raise ValueError(f"stop must exceed start, got start={start}, stop={stop}")
         _check_samples(stop - start, f"stop - start = {stop - start:,} samples asked for")
         first, last = start + self.advance, stop + self.advance      # recursion indices j = n + advance
-        right = _side(self.inner_zeros, 1.0 / self.outer_zeros, max(first, 1), last)
-        left = _side(1.0 / self.outer_zeros, self.inner_zeros, 1 - min(last, 1), 1 - first)
-        out = self._scale * np.concatenate([left[::-1], right])
+        first -= self._numerator.size - 1                               # the FIR factor's reach
+        right = _side(self.inner_zeros, self._anti, max(first, 1), last)
+        left = _side(self._anti, self.inner_zeros, 1 - min(last, 1), 1 - first)
+        out = self._scale * np.convolve(np.concatenate([left[::-1], right]), self._numerator, "valid")
         out = out if np.iscomplexobj(self.kernel) else out.real
         return out.astype(float_dtype(self.kernel), copy=False)
 
@@ -233,13 +369,53 @@ class IIRInverse:
         if x.ndim != 1:
             raise ValueError(f"x must be 1-D, got an array of shape {x.shape}")
         shift = self.advance              # recursion index j = n + shift
-        tail = _tail_length(self.inner_zeros) if self.outer_zeros.size else 0   # causal decay
+        tail = _tail_length(self.inner_zeros) if self._anti.size else 0   # causal decay
         _check_samples(shift + tail, f"beyond the signal; causal poles of radius up to "
                                      f"{np.abs(self.inner_zeros).max(initial=0):.12g} decay that slowly")
         w = np.zeros(x.size + shift + tail, dtype=np.result_type(x, self.kernel, np.float64))
-        w[: x.size] = x
-        y = self._scale * _cascade(1.0 / self.outer_zeros, _cascade(self.inner_zeros, w)[::-1])[::-1]
+        w[: x.size + self._numerator.size - 1] = np.convolve(x, self._numerator)   # shift >= its length
+        y = self._scale * _cascade(self._anti, _cascade(self.inner_zeros, w)[::-1])[::-1]
         return y[shift: shift + x.size].astype(float_dtype(self.kernel, x), copy=False)
+
+    def frequency_response(self, w) -> np.ndarray:
+        r"""The inverse's frequency response :math:`G(e^{i\omega}) = \sum_n g[n] e^{-i\omega n}`.
+
+        Parameters
+        ----------
+        w : array_like of float, any shape
+            Frequencies in radians per sample.
+
+        Returns
+        -------
+        ndarray of complex128, shape of `w`
+            :math:`1/H` (``reg = 0``) or :math:`\bar H / (|H|^2 + \lambda)`, evaluated from
+            the factored form (gain, poles, FIR factor), not from `h`.
+
+        Raises
+        ------
+        TypeError
+            Non-real `w`.
+        ValueError
+            Non-finite `w`.
+
+        Examples
+        --------
+        >>> from solvers import iir_inverse
+        >>> iir_inverse([1.0, 1.0], reg=1.0).frequency_response([0.0, 3.141592653589793]).round(12) + 0j
+        array([0.4+0.j, 0. +0.j])
+        """
+        w = np.asarray(w)
+        if w.dtype.kind not in "iuf":
+            raise TypeError(f"w must be real (radians per sample), got dtype {w.dtype}")
+        if not np.isfinite(w).all():
+            raise ValueError("w must be finite, got a non-finite frequency")
+        z = np.exp(1j * w.astype(np.float64))
+        out = self._scale * z ** self.advance * np.polyval(self._numerator[::-1], 1.0 / z)
+        for p in self.inner_zeros:
+            out = out / (1.0 - p / z)
+        for a in self._anti:
+            out = out / (1.0 - a * z)
+        return out
 
 
 def _check_samples(n: int, why: str):
@@ -278,7 +454,7 @@ def _far_response(poles: np.ndarray, v: np.ndarray, first: int, count: int) -> n
     return y
 
 
-def iir_inverse(h, *, tol: float = DEFAULT_TOL) -> IIRInverse:
+def iir_inverse(h, *, reg: float = 0.0, tol: float = DEFAULT_TOL) -> IIRInverse:
     r"""The exact, stable (two-sided) IIR inverse ``1/H(z)`` of an FIR kernel.
 
     Parameters
@@ -287,24 +463,29 @@ def iir_inverse(h, *, tol: float = DEFAULT_TOL) -> IIRInverse:
         FIR kernel ``h[0] + h[1] z^-1 + ...``; real or complex, finite, not
         all zero.  Exact leading zeros are a pure delay (the inverse
         advances by it); exact trailing zeros are ignored.
+    reg : float, optional
+        :math:`\lambda \ge 0`: for ``reg > 0`` the regularised (Wiener) inverse
+        :math:`\bar H / (|H|^2 + \lambda)`, stable for every kernel; 0 (default) the exact one.
     tol : float, optional
-        A zero with ``| |z| - 1 | <= tol`` (absolute: zeros do not depend on
+        ``reg = 0`` only.  A zero with ``| |z| - 1 | <= tol`` (absolute: zeros do not depend on
         the scale of `h`) lies on the unit circle, as does one where ``H``
         vanishes to rounding (see Notes).  Default ``1e-6`` (``DEFAULT_TOL``).
 
     Returns
     -------
     IIRInverse
-        The factorisation with ``impulse_response(start, stop)`` and ``apply(x)``.
+        The factorisation with ``impulse_response(start, stop)``, ``apply(x)`` and
+        ``frequency_response(w)``.
 
     Raises
     ------
     ValueError
-        If `h` is empty, all zero, not 1-D or not finite, if `tol` is
-        negative, or if a zero lies on (within `tol` of) the unit circle (no
+        If `h` is empty, all zero, not 1-D or not finite, if `reg` or `tol` is
+        negative or not finite, if ``reg > 0`` and the degree of `h` exceeds
+        ``MAX_FACTOR_DEGREE``, or if ``reg = 0`` and a zero lies on (within `tol` of) the unit circle (no
         stable inverse; the message gives the zero, its distance and ``|H|``).
     TypeError
-        Non-numeric `h`.
+        Non-numeric `h`, `reg` or `tol`.
 
     Notes
     -----
@@ -316,6 +497,11 @@ def iir_inverse(h, *, tol: float = DEFAULT_TOL) -> IIRInverse:
     vanishes to rounding at the nearest point ``u = z/|z|`` of the circle,
     ``|H(u)| <= 4 M eps sum|h|`` (Horner's error bound, ``M`` the degree): this
     catches k-fold zeros, which ``numpy.roots`` finds only to about ``eps**(1/k)``.
+
+    For ``reg > 0``, :math:`g[n] = \frac{1}{2\pi} \int_{-\pi}^{\pi} e^{i\omega n}
+    \bar H(e^{i\omega}) / (|H(e^{i\omega})|^2 + \lambda) \, d\omega`, computed from the
+    spectral factor (:func:`spectral_factor`; see :class:`IIRInverse`).  As
+    :math:`\lambda \to 0` it tends to ``1/H`` where that is stable.
 
     References
     ----------
@@ -332,14 +518,22 @@ def iir_inverse(h, *, tol: float = DEFAULT_TOL) -> IIRInverse:
     ('minimum', array([1.   , 0.5  , 0.25 , 0.125]))
     >>> iir_inverse([-0.5, 1.0]).impulse_response(-3, 1)   # zero at 2: anti-causal
     array([0.25, 0.5 , 1.  , 0.  ])
+    >>> inv = iir_inverse([1.0, -1.0], reg=0.25)    # zero at 1: regularised only
+    >>> inv.impulse_response(-2, 3).round(6)   # q**(n+1)/(1+q) for n >= 0, odd about -1/2; q = 0.6096
+    array([-0.23088 , -0.378732,  0.378732,  0.23088 ,  0.140747])
     >>> iir_inverse([1.0, 1.0])
     Traceback (most recent call last):
     ...
     ValueError: no stable inverse: h has a zero at z = -1 at distance 0 from the unit circle (tol = 1e-06; |H| = 0 at the nearest point of the circle), so 1/H(z) has a pole on the circle
     """
     h = check_invertible(h, ndim=1, name="h")
+    reg = check_real(reg, "reg", low=0.0)
     tol = check_real(tol, "tol", low=0.0)
     c, delay = _trim(h)
+    if reg > 0:
+        sigma2, q, poles = spectral_factor(c, reg)
+        return IIRInverse(kernel=h, gain=c[0], delay=delay, inner_zeros=poles,
+                          outer_zeros=1.0 / np.conj(poles), reg=reg, factor=(sigma2, q))
     zeros = np.roots(c).astype(np.complex128)
     offender = _circle_offender(c, zeros, tol)
     if offender is not None:
