@@ -444,8 +444,8 @@ def fit_iir_inverse(h, order, *, delay="optimal", max_radius: float = DEFAULT_MA
         Empty, all-zero, non-1-D or non-finite `h`; a negative order; a delay
         outside ``0..m+nb+na-1`` or an unknown word; `max_radius` outside
         ``(0, 1)``; `maxiter < 1`; an estimated cost above ``MAX_FIT_WORK``
-        (2e9 operations: delays x starts x iterations x
-        ``(nb + na + 1)^2 (m + nb + 3 na + d)``), refused before any work.
+        (2e9 operations: delays x 3 starts x ``(maxiter + 10)`` iterations x
+        ``(nb + na + 1)^2 (2 m + 2 nb + 4 na) + 8 (2 na + 1)^3``), refused before any work.
     TypeError
         Non-numeric or complex `h`; `order` not a pair; non-integer orders,
         delay or `maxiter`.
@@ -475,7 +475,15 @@ def fit_iir_inverse(h, order, *, delay="optimal", max_radius: float = DEFAULT_MA
     when the exact error decreases.  Finally ``b`` is re-solved by exact
     linear least squares for the final ``A``.  The least error among the starts and
     the FIR itself is returned, so the fit is never worse than the FIR of
-    ``nb + 1`` taps at the same delay.
+    ``nb + 1`` taps at the same delay.  The fit is a local optimum of the best
+    start, not a certified global one.
+
+    Accuracy and cost: the Lyapunov equation's conditioning grows like
+    ``1 / (1 - max_radius)``; with the default margin ``error_norm`` agrees with
+    the closed form of ``h = [1, 1]`` to about 1e-11 relative (1e-9 at
+    ``max_radius = 1 - 1e-8``).  Each delay costs a few hundred small solves
+    (about 0.1 to 0.5 s); ``delay='optimal'`` fits all ``m + nb + na`` delays,
+    so a long kernel is faster with an explicit delay.
 
     References
     ----------

@@ -44,7 +44,7 @@ def test_minimum_phase_kernel_is_inverted_exactly(na):
     np.testing.assert_allclose(fit.impulse_response(0, 60), exact, atol=1e-9)
 
 
-@pytest.mark.parametrize("r", [0.99, 0.9999])
+@pytest.mark.parametrize("r", [0.99, 0.9999, 1 - 1e-6])
 def test_zero_on_circle_first_order_closed_form(r):
     # h = 1 + z^-1, g = b/(1 - p z^-1): ||e||^2 = (1 + p)/2 at the best b = (1 - p)/2,
     # least at the stability margin p = -r.
