@@ -76,25 +76,23 @@ def _refined_minimum(f: np.ndarray, a: np.ndarray, grid) -> float:
 
 def _sample(f: np.ndarray, size, anchor, grid, reg: float):
     r"""The inverse on the periodic grid `grid`, at lags ``j - anchor`` for ``j`` in the support:
-    ``(samples, min |H| on the grid, max |H|, zero mask count, rounding level of the samples)``."""
+    ``(samples, |H| on the grid (an rfftn half for a real f), zeros of H on the grid, rounding level
+    of the samples)``; the samples are None when ``reg = 0`` and ``H`` has zeros."""
     real = not np.iscomplexobj(f)
+    P = math.prod(grid)
     F = sfft.rfftn(f, s=grid) if real else sfft.fftn(f, s=grid)
     a = np.abs(F)
-    zeros = int(np.count_nonzero(zeros_of(a, size=math.prod(grid))))
-    if reg:
-        G = np.conj(F)
-        G /= a * a + reg
-    else:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            G = 1.0 / F
-    # an FFT of P points errs by about eps log2(P) ||G||_2 / sqrt(P) per sample (see zeros_of)
-    half = real and grid[-1] > 1
-    weights = 2.0 if half else 1.0
-    rms = math.sqrt(weights * float(np.sum(np.abs(G) ** 2)) / math.prod(grid)) if not zeros or reg else math.inf
+    zeros = int(np.count_nonzero(zeros_of(a, size=P)))
+    if zeros and not reg:
+        return None, a, zeros, math.inf
+    G = np.conj(F)
+    G /= a * a + reg
+    # an FFT of P points errs by about eps log2(P) ||G||_2 / sqrt(P) per sample (see zeros_of);
+    # a half spectrum holds about half of ||G||^2
+    rms = math.sqrt((2.0 if real else 1.0) * float(np.vdot(G, G).real) / P)
     g = sfft.irfftn(G, s=grid) if real else sfft.ifftn(G)
     index = np.ix_(*(np.mod(np.arange(p) - c, n) for p, c, n in zip(size, anchor, grid)))
-    rounding = ZERO_EPS * _EPS * math.log2(2 * math.prod(grid)) * rms
-    return g[index].copy(), a, zeros, rounding
+    return g[index].copy(), a, zeros, ZERO_EPS * _EPS * math.log2(2 * P) * rms
 
 
 def inverse_impulse_response(kernel, shape, *, reg=0.0, tol=1e-12, max_bytes=DEFAULT_MAX_BYTES) -> SolverResult:

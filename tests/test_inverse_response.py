@@ -2,6 +2,7 @@
 least-squares inverse of the same support and the regularised frequency response."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -187,3 +188,15 @@ def test_float32_kernel_gives_float32_samples():
 def test_bad_input_is_refused_with_a_clear_error(kwargs, error, message):
     with pytest.raises(error, match=message):
         inverse_impulse_response(**kwargs)
+
+
+@pytest.mark.parametrize("f", [
+    pytest.param([1.0, -2 * np.cos(1.0), 1.0], id="1d-simple-zeros-at-irrational-angles"),
+    pytest.param(np.array([-np.exp(-1j), 2.0, -np.exp(1j)]), id="1d-double-zero"),
+    pytest.param(np.outer([1.0, -np.exp(0.7j)], [1.0, 0.3]), id="2d-zero-line"),
+])
+def test_zero_between_grid_points_is_found(f):
+    """No power-of-two grid holds these zeros of H; the refinement finds them."""
+    with pytest.raises(ValueError, match=r"H vanishes on the frequency torus: .*use reg > 0") as caught:
+        inverse_impulse_response(f, 6)
+    assert float(re.search(r"smallest \|H\| found = (\S+) ", str(caught.value)).group(1)) < 1e-13
