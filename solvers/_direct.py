@@ -31,37 +31,32 @@ DENSE_MAX_BYTES = 2**28
 def least_squares(A, b, *, reg=0.0, method="auto") -> SolverResult:
     r"""Minimum-norm least-squares or Tikhonov solution by a direct solve.
 
-    Computes :math:`x = A^+ b` (``reg = 0``: the least-squares solution of
-    minimum norm) or the minimiser of
-    :math:`\frac12\|A x - b\|_2^2 + \frac12\lambda\|x\|_2^2` (``reg`` =
-    :math:`\lambda > 0`), i.e. :math:`(A^H A + \lambda I)^{-1} A^H b`.
+    Computes :math:`x = A^+ b` (``reg = 0``: the least-squares solution of minimum norm) or the minimiser of
+    :math:`\frac12\|A x - b\|_2^2 + \frac12\lambda\|x\|_2^2` (``reg`` = :math:`\lambda > 0`), i.e. :math:`(A^H
+    A + \lambda I)^{-1} A^H b`.
 
     Parameters
     ----------
     A : sparse array or matrix, ndarray, LinearOperator or pylops operator
-        The matrix, shape ``(m, n)``, e.g. :func:`convops.convolution_matrix`;
-        a matrix-free operator is materialised only when small (`method`).
+        The matrix, shape ``(m, n)``, e.g. :func:`convops.convolution_matrix`; a matrix-free operator is
+        materialised only when small (`method`).
     b : array_like, m entries
         The data; an N-D array is flattened row-major (``b.ravel()``).
     reg : float, optional
         Tikhonov weight :math:`\lambda \ge 0`.
     method : {'auto', 'dense', 'sparse'}, optional
-        ``'dense'``: ``numpy.linalg.lstsq`` (SVD) on :math:`A`, or on
-        :math:`[A; \sqrt{\lambda} I]` with data :math:`[b; 0]`; the
-        minimum-norm solution even when :math:`A` is rank deficient.
-        ``'sparse'``: a sparse LU factorisation (``scipy.sparse.linalg.splu``,
-        see Notes); needs :math:`A` of full rank when ``reg = 0``.
-        ``'auto'``: dense for an ndarray and any input with ``n <= 256``;
-        sparse for a larger sparse input, falling back to dense when
-        :math:`A` is rank deficient and the dense matrix fits (``n <= 2000``
-        and 256 MiB); dense for a matrix-free operator that fits, else an error.
+        ``'dense'``: ``numpy.linalg.lstsq`` (SVD) on :math:`A`, or on :math:`[A; \sqrt{\lambda} I]` with data
+        :math:`[b; 0]`; the minimum-norm solution even when :math:`A` is rank deficient. ``'sparse'``: a
+        sparse LU factorisation (``scipy.sparse.linalg.splu``, see Notes); needs :math:`A` of full rank when
+        ``reg = 0``. ``'auto'``: dense for an ndarray and any input with ``n <= 256``; sparse for a larger
+        sparse input, falling back to dense when :math:`A` is rank deficient and the dense matrix fits (``n <=
+        2000`` and 256 MiB); dense for a matrix-free operator that fits, else an error.
 
     Returns
     -------
     SolverResult
-        As in :func:`solvers.gradient_descent` with ``iterations = 0``,
-        ``converged = True``, a one-entry ``history``, and ``info`` with
-        ``method`` (``'dense'`` or ``'sparse'``), ``system`` (what was
+        As in :func:`solvers.gradient_descent` with ``iterations = 0``, ``converged = True``, a one-entry
+        ``history``, and ``info`` with ``method`` (``'dense'`` or ``'sparse'``), ``system`` (what was
         factorised), ``reg`` and, dense with ``reg = 0``, the numerical ``rank``.
 
     Raises
@@ -69,11 +64,9 @@ def least_squares(A, b, *, reg=0.0, method="auto") -> SolverResult:
     TypeError
         Unsupported `A`, non-numeric data, non-real `reg`.
     ValueError
-        `b` of the wrong size, non-finite data, negative or non-finite
-        `reg`, unknown `method`; a dense matrix that would exceed 256 MiB; a
-        large matrix-free operator (use :func:`cgls`); a sparse system that
-        is singular to working precision (`A` rank deficient: use
-        ``reg > 0`` or ``method='dense'``).
+        `b` of the wrong size, non-finite data, negative or non-finite `reg`, unknown `method`; a dense matrix
+        that would exceed 256 MiB; a large matrix-free operator (use :func:`cgls`); a sparse system that is
+        singular to working precision (`A` rank deficient: use ``reg > 0`` or ``method='dense'``).
 
     Notes
     -----
@@ -89,19 +82,17 @@ def least_squares(A, b, *, reg=0.0, method="auto") -> SolverResult:
       \begin{bmatrix} x \\ y \end{bmatrix} = \begin{bmatrix} 0 \\ b \end{bmatrix}`
       (:math:`x = -A^H y`), nonsingular iff :math:`A` has full row rank.
 
-    A sparse solve is refused (``ValueError``) when ``splu`` finds the matrix
-    singular, a pivot is at rounding level, the solution is not finite, or
-    :math:`\|A^H(A x - b) + \lambda x\|_2 > \sqrt{\varepsilon}\,\|A^H b\|_2`
-    (a numerically singular system gives meaningless values).
+    A sparse solve is refused (``ValueError``) when ``splu`` finds the matrix singular, a pivot is at rounding
+    level, the solution is not finite, or :math:`\|A^H(A x - b) + \lambda x\|_2 > \sqrt{\varepsilon}\,\|A^H
+    b\|_2` (a numerically singular system gives meaningless values).
 
-    Cost: dense, :math:`O(m n \min(m, n))` time and :math:`O(m n)` memory; sparse,
-    that of the LU fill-in (about :math:`O(n^{3/2})` for a 2-D convolution matrix).
+    Cost: dense, :math:`O(m n \min(m, n))` time and :math:`O(m n)` memory; sparse, that of the LU fill-in
+    (about :math:`O(n^{3/2})` for a 2-D convolution matrix).
 
     References
     ----------
-    .. [1] Å. Björck, "Numerical Methods for Least Squares Problems", SIAM
-       (1996), sections 1.4 (minimum-norm solutions, augmented systems)
-       and 2.2 (Tikhonov regularisation).
+    .. [1] Å. Björck, "Numerical Methods for Least Squares Problems", SIAM (1996), sections 1.4 (minimum-norm
+       solutions, augmented systems) and 2.2 (Tikhonov regularisation).
 
     Examples
     --------

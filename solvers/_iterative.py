@@ -1,10 +1,9 @@
 r"""Iterative solvers on any linear operator, driven by one iteration engine.
 
 The least-squares solvers minimise :math:`\tfrac12 \|A x - b\|_2^2 + \tfrac12 \lambda \|x\|_2^2`
-(:math:`\lambda = \texttt{reg} \ge 0`) using only products with :math:`A` and :math:`A^H` (any
-operator of :func:`as_operator`); :func:`pcg` solves a Hermitian positive definite
-:math:`T x = b`.  One engine gives every method its stopping rule (see
-:func:`gradient_descent`, :func:`pcg`), history, callback, progress bar,
+(:math:`\lambda = \texttt{reg} \ge 0`) using only products with :math:`A` and :math:`A^H` (any operator of
+:func:`as_operator`); :func:`pcg` solves a Hermitian positive definite :math:`T x = b`.  One engine gives
+every method its stopping rule (see :func:`gradient_descent`, :func:`pcg`), history, callback, progress bar,
 divergence and Ctrl-C handling, and a :class:`~solvers.SolverResult`.
 """
 
@@ -71,8 +70,8 @@ def _outcome(it: Iterate, k: int, threshold: float, maxiter: int, stop: bool, ru
 def _run(iterates: Iterator[Iterate], *, scale, zero: Callable[[], Iterate], tol, maxiter,
          callback, progress, name, rule, rhs, info, e=0) -> SolverResult:
     """Run `iterates` (the start, then one per iteration; an early return is a breakdown) until
-    ``gradient_norm <= tol * scale``; ``scale == 0`` returns ``zero()``.  The iterates solve the problem
-    with data scaled by ``2**-e``: the callback, history and result are scaled back (an objective beyond
+    ``gradient_norm <= tol * scale``; ``scale == 0`` returns ``zero()``.  The iterates solve the problem with
+    data scaled by ``2**-e``: the callback, history and result are scaled back (an objective beyond
     the floating-point range becomes inf there), the stopping and divergence checks are not."""
     rec = HistoryRecorder()
     record = lambda it: rec.record(objective=ldexp(it.objective, 2 * e), residual_norm=ldexp(
@@ -246,41 +245,39 @@ def gradient_descent(A, b, *, x0=None, reg=0.0, step=None, maxiter=1000, tol=1e-
     reg : float, optional
         Tikhonov weight :math:`\lambda \ge 0`.
     step : float, optional
-        Fixed step :math:`\tau > 0` (convergent for :math:`\tau < 2/L`);
-        default :math:`\tau = 1/L` with :math:`L` as in the Notes.
+        Fixed step :math:`\tau > 0` (convergent for :math:`\tau < 2/L`); default :math:`\tau = 1/L` with
+        :math:`L` as in the Notes.
     maxiter : int, optional
         Maximum number of iterations, from 0 to ``10**8``.
     tol : float, optional
         Relative tolerance of the stopping rule (>= 0).
     lipschitz : float, optional
-        An upper bound on :math:`\|A\|_2`, e.g. :math:`\|h\|_1` for convolution
-        with a kernel :math:`h`; only used when `step` is None.
+        An upper bound on :math:`\|A\|_2`, e.g. :math:`\|h\|_1` for convolution with a kernel :math:`h`; only
+        used when `step` is None.
     callback : callable, optional
-        Called as ``callback(x, k)`` after iteration ``k`` (``x`` must not
-        be modified); returning True stops the solve.
+        Called as ``callback(x, k)`` after iteration ``k`` (``x`` must not be modified); returning True stops
+        the solve.
     progress : bool, optional
         Show a tqdm progress bar.
 
     Returns
     -------
     SolverResult
-        ``solution`` (1-D, n entries, working dtype), ``iterations``,
-        ``converged``, ``history`` (entry 0 is the start), ``objective``,
-        ``residual`` (:math:`A x - b`, 1-D), ``message`` and ``info`` with
-        ``step``, ``operator_norm`` (the bound on :math:`\|A\|_2` used),
-        ``lipschitz`` (:math:`L`), ``lipschitz_source`` (``'given'`` or
-        ``'lanczos'``; these three None for a given `step`), ``reg``,
+        ``solution`` (1-D, n entries, working dtype), ``iterations``, ``converged``, ``history`` (entry 0 is
+        the start), ``objective``, ``residual`` (:math:`A x - b`, 1-D), ``message`` and ``info`` with
+        ``step``, ``operator_norm`` (the bound on :math:`\|A\|_2` used), ``lipschitz`` (:math:`L`),
+        ``lipschitz_source`` (``'given'`` or ``'lanczos'``; these three None for a given `step`), ``reg``,
         ``atb_norm`` and ``best_iteration`` (the iterate of lowest objective).
 
     Raises
     ------
     TypeError
-        Unsupported `A`, non-numeric data, non-integer `maxiter`, non-real
-        `reg`, `tol`, `step` or `lipschitz`.
+        Unsupported `A`, non-numeric data, non-integer `maxiter`, non-real `reg`, `tol`, `step` or
+        `lipschitz`.
     ValueError
-        `b` or `x0` of the wrong size, non-finite `b`, `x0` or matrix entries,
-        negative `reg`, `tol` or `maxiter`, `maxiter` above ``10**8``, non-positive or non-finite `step`
-        or `lipschitz`; an operator's non-finite values for a finite input.
+        `b` or `x0` of the wrong size, non-finite `b`, `x0` or matrix entries, negative `reg`, `tol` or
+        `maxiter`, `maxiter` above ``10**8``, non-positive or non-finite `step` or `lipschitz`; an operator's
+        non-finite values for a finite input.
 
     Notes
     -----
@@ -288,32 +285,26 @@ def gradient_descent(A, b, *, x0=None, reg=0.0, step=None, maxiter=1000, tol=1e-
 
     .. math:: x_{k+1} = x_k - \tau\,\bigl(A^H (A x_k - b) + \lambda x_k\bigr).
 
-    The gradient is Lipschitz with constant :math:`L = \|A\|_2^2 + \lambda`:
-    :math:`L = \texttt{lipschitz}^2 + \lambda` when `lipschitz` is given,
-    else the seeded randomised bound of :func:`operator_norm` (``upper=True,
-    tol=0.05``: wrong with probability at most ``1e-6``, at most 5 % above
-    the Lanczos estimate).  With :math:`L` an upper bound the step
-    :math:`1/L` decreases the objective monotonically.
+    The gradient is Lipschitz with constant :math:`L = \|A\|_2^2 + \lambda`: :math:`L = \texttt{lipschitz}^2 +
+    \lambda` when `lipschitz` is given, else the seeded randomised bound of :func:`operator_norm`
+    (``upper=True, tol=0.05``: wrong with probability at most ``1e-6``, at most 5 % above the Lanczos
+    estimate).  With :math:`L` an upper bound the step :math:`1/L` decreases the objective monotonically.
 
-    Stopping rule: stop when
-    :math:`\|A^H(b - A x_k) - \lambda x_k\|_2 \le \texttt{tol}\,\|A^H b\|_2`
-    (2-norm of the normal-equations residual), or after `maxiter` iterations
-    (``converged=False``).  If :math:`A^H b = 0` the exact minimiser ``x = 0``
-    is returned at once.  Non-finite iterates (a divergence, e.g. from too
-    large a `step`) stop with ``converged=False``.  Ctrl-C returns the
-    iterate of lowest objective with ``converged=False`` and message
-    ``'interrupted'`` instead of raising.
+    Stopping rule: stop when :math:`\|A^H(b - A x_k) - \lambda x_k\|_2 \le \texttt{tol}\,\|A^H b\|_2` (2-norm
+    of the normal-equations residual), or after `maxiter` iterations (``converged=False``).  If :math:`A^H b =
+    0` the exact minimiser ``x = 0`` is returned at once.  Non-finite iterates (a divergence, e.g. from too
+    large a `step`) stop with ``converged=False``.  Ctrl-C returns the iterate of lowest objective with
+    ``converged=False`` and message ``'interrupted'`` instead of raising.
 
-    Cost per iteration: one product with :math:`A` and one with :math:`A^H`
-    (the history is free).  Setup: :math:`A^H b` (and one more of each with
-    `x0`), and about 50 Lanczos steps when the step is bounded.
+    Cost per iteration: one product with :math:`A` and one with :math:`A^H` (the history is free).  Setup:
+    :math:`A^H b` (and one more of each with `x0`), and about 50 Lanczos steps when the step is bounded.
 
     Applied to least squares this is the Landweber iteration [1]_.
 
     References
     ----------
-    .. [1] L. Landweber, "An iteration formula for Fredholm integral
-       equations of the first kind", Amer. J. Math. 73(3), 615-624 (1951).
+    .. [1] L. Landweber, "An iteration formula for Fredholm integral equations of the first kind", Amer. J.
+       Math. 73(3), 615-624 (1951).
 
     Examples
     --------
@@ -333,8 +324,8 @@ def nesterov(A, b, *, x0=None, reg=0.0, step=None, maxiter=1000, tol=1e-8, lipsc
              restart=True, callback: Callable | None = None, progress: bool = False) -> SolverResult:
     r"""Least squares with Tikhonov regularisation by accelerated gradient.
 
-    Nesterov's method with the FISTA momentum and optional adaptive restart;
-    minimises :math:`f(x) = \frac12\|A x - b\|_2^2 + \frac12\lambda\|x\|_2^2`.
+    Nesterov's method with the FISTA momentum and optional adaptive restart; minimises :math:`f(x) =
+    \frac12\|A x - b\|_2^2 + \frac12\lambda\|x\|_2^2`.
 
     Parameters
     ----------%(common)s
@@ -346,8 +337,7 @@ def nesterov(A, b, *, x0=None, reg=0.0, step=None, maxiter=1000, tol=1e-8, lipsc
     Returns
     -------
     SolverResult
-        As in :func:`gradient_descent`; ``info['restarts']`` counts the
-        restarts.
+        As in :func:`gradient_descent`; ``info['restarts']`` counts the restarts.
 
     Raises
     ------
@@ -365,26 +355,22 @@ def nesterov(A, b, *, x0=None, reg=0.0, step=None, maxiter=1000, tol=1e-8, lipsc
         x_{k+1} &= y_k - \tau\,\nabla f(y_k),
         \qquad \nabla f(y) = A^H (A y - b) + \lambda y.
 
-    Adaptive gradient restart: when
-    :math:`\operatorname{Re}\langle \nabla f(y_k), x_{k+1} - x_k\rangle > 0`
+    Adaptive gradient restart: when :math:`\operatorname{Re}\langle \nabla f(y_k), x_{k+1} - x_k\rangle > 0`
     the momentum is reset (:math:`t_{k+1} = 1`, so :math:`y_{k+1} = x_{k+1}`).
 
-    Stopping rule and special cases as in :func:`gradient_descent`, the
-    residual taken at :math:`x_k`, not :math:`y_k`.  Cost per iteration: one
-    product with :math:`A` and one with :math:`A^H`: as :math:`f` is
-    quadratic, :math:`\nabla f(y_k)` is the same combination of
-    :math:`\nabla f(x_k)` and :math:`\nabla f(x_{k-1})` as :math:`y_k` of
-    the iterates.
+    Stopping rule and special cases as in :func:`gradient_descent`, the residual taken at :math:`x_k`, not
+    :math:`y_k`.  Cost per iteration: one product with :math:`A` and one with :math:`A^H`: as :math:`f` is
+    quadratic, :math:`\nabla f(y_k)` is the same combination of :math:`\nabla f(x_k)` and :math:`\nabla
+    f(x_{k-1})` as :math:`y_k` of the iterates.
 
     References
     ----------
-    .. [1] Y. Nesterov, "A method for solving the convex programming problem
-       with convergence rate O(1/k^2)", Soviet Math. Dokl. 27 (1983).
-    .. [2] A. Beck and M. Teboulle, "A fast iterative shrinkage-thresholding
-       algorithm for linear inverse problems", SIAM J. Imaging Sci. 2(1),
-       183-202 (2009).
-    .. [3] B. O'Donoghue and E. Candès, "Adaptive restart for accelerated
-       gradient schemes", Found. Comput. Math. 15, 715-732 (2015).
+    .. [1] Y. Nesterov, "A method for solving the convex programming problem with convergence rate O(1/k^2)",
+       Soviet Math. Dokl. 27 (1983).
+    .. [2] A. Beck and M. Teboulle, "A fast iterative shrinkage-thresholding algorithm for linear inverse
+       problems", SIAM J. Imaging Sci. 2(1), 183-202 (2009).
+    .. [3] B. O'Donoghue and E. Candès, "Adaptive restart for accelerated gradient schemes", Found. Comput.
+       Math. 15, 715-732 (2015).
 
     Examples
     --------
@@ -411,14 +397,13 @@ def cgls(A, b, *, x0=None, reg=0.0, maxiter=None, tol=1e-8,
     reg, tol, callback, progress
         As in :func:`gradient_descent`.
     maxiter : int, optional
-        Maximum number of iterations (0 to ``10**8``); default ``min(n, 10_000)`` (in
-        exact arithmetic CGLS ends within ``n``).
+        Maximum number of iterations (0 to ``10**8``); default ``min(n, 10_000)`` (in exact arithmetic CGLS
+        ends within ``n``).
 
     Returns
     -------
     SolverResult
-        As in :func:`gradient_descent` (``info`` holds ``reg``, ``atb_norm``
-        and ``best_iteration``).
+        As in :func:`gradient_descent` (``info`` holds ``reg``, ``atb_norm`` and ``best_iteration``).
 
     Raises
     ------
@@ -427,8 +412,7 @@ def cgls(A, b, *, x0=None, reg=0.0, maxiter=None, tol=1e-8,
 
     Notes
     -----
-    With :math:`r_0 = A x_0 - b`, :math:`g_0 = A^H r_0 + \lambda x_0`,
-    :math:`p_0 = -g_0`:
+    With :math:`r_0 = A x_0 - b`, :math:`g_0 = A^H r_0 + \lambda x_0`, :math:`p_0 = -g_0`:
 
     .. math::
 
@@ -438,21 +422,19 @@ def cgls(A, b, *, x0=None, reg=0.0, maxiter=None, tol=1e-8,
         g_{k+1} &= A^H r_{k+1} + \lambda x_{k+1}, \qquad
         p_{k+1} = -g_{k+1} + \frac{\|g_{k+1}\|^2}{\|g_k\|^2}\,p_k.
 
-    :math:`r_k` is updated recursively (:math:`A x_k - b` up to rounding);
-    the objective is non-increasing, and so is :math:`\|r_k\|` for :math:`\lambda = 0`.
+    :math:`r_k` is updated recursively (:math:`A x_k - b` up to rounding); the objective is non-increasing,
+    and so is :math:`\|r_k\|` for :math:`\lambda = 0`.
 
-    Stopping rule and special cases as in :func:`gradient_descent` (the
-    residual is :math:`-g_k`); :math:`\|q_k\|^2 + \lambda\|p_k\|^2 = 0` stops
-    with a breakdown (residual at rounding level).  Cost per iteration: one
-    product with :math:`A` and one with :math:`A^H`; memory: four vectors of
-    length ``n`` and two of length ``m``.
+    Stopping rule and special cases as in :func:`gradient_descent` (the residual is :math:`-g_k`);
+    :math:`\|q_k\|^2 + \lambda\|p_k\|^2 = 0` stops with a breakdown (residual at rounding level).  Cost per
+    iteration: one product with :math:`A` and one with :math:`A^H`; memory: four vectors of length ``n`` and
+    two of length ``m``.
 
     References
     ----------
-    .. [1] Å. Björck, "Numerical Methods for Least Squares Problems", SIAM
-       (1996), section 7.4 (CGLS).
-    .. [2] M. R. Hestenes and E. Stiefel, "Methods of conjugate gradients
-       for solving linear systems", J. Res. Nat. Bur. Standards 49 (1952).
+    .. [1] Å. Björck, "Numerical Methods for Least Squares Problems", SIAM (1996), section 7.4 (CGLS).
+    .. [2] M. R. Hestenes and E. Stiefel, "Methods of conjugate gradients for solving linear systems", J. Res.
+       Nat. Bur. Standards 49 (1952).
 
     Examples
     --------
@@ -502,19 +484,19 @@ def pcg(T, b, *, preconditioner=None, x0=None, maxiter=None, tol=1e-8, callback:
         progress: bool = False, measure: Callable | None = None) -> SolverResult:
     r"""Preconditioned conjugate gradients for a Hermitian positive definite system.
 
-    Solves :math:`T x = b`, e.g. normal equations with a fast :math:`T`
-    (:func:`solvers.inverse_kernel` applies one by FFT).
+    Solves :math:`T x = b`, e.g. normal equations with a fast :math:`T` (:func:`solvers.inverse_kernel`
+    applies one by FFT).
 
     Parameters
     ----------
     T : LinearOperator, pylops operator, sparse array or matrix, or ndarray
-        The Hermitian positive definite matrix, shape ``(n, n)`` (see
-        :func:`as_operator`; only ``matvec`` is used).
+        The Hermitian positive definite matrix, shape ``(n, n)`` (see :func:`as_operator`; only ``matvec`` is
+        used).
     b : array_like, n entries
         Right-hand side, flattened row-major.
     preconditioner : LinearOperator, sparse array or matrix, or ndarray, optional
-        :math:`M^{-1}`, Hermitian positive definite, shape ``(n, n)``,
-        applied by its ``matvec``; none by default.
+        :math:`M^{-1}`, Hermitian positive definite, shape ``(n, n)``, applied by its ``matvec``; none by
+        default.
     x0 : array_like, n entries, optional
         Starting point; zero by default.
     maxiter : int, optional
@@ -522,16 +504,14 @@ def pcg(T, b, *, preconditioner=None, x0=None, maxiter=None, tol=1e-8, callback:
     tol, callback, progress
         As in :func:`gradient_descent`.
     measure : callable, optional
-        ``measure(x, g)`` with :math:`g = T x - b` returns the recorded
-        ``(objective, residual_norm)``; default the energy
-        :math:`\frac12 \operatorname{Re}\langle x, g - b\rangle` and :math:`\|g\|_2`.
+        ``measure(x, g)`` with :math:`g = T x - b` returns the recorded ``(objective, residual_norm)``;
+        default the energy :math:`\frac12 \operatorname{Re}\langle x, g - b\rangle` and :math:`\|g\|_2`.
 
     Returns
     -------
     SolverResult
-        As in :func:`gradient_descent`, with ``residual`` :math:`T x - b`,
-        ``objective`` and ``history`` from `measure` (``gradient_norm`` is
-        :math:`\|T x - b\|_2`) and ``info`` with ``b_norm``.
+        As in :func:`gradient_descent`, with ``residual`` :math:`T x - b`, ``objective`` and ``history`` from
+        `measure` (``gradient_norm`` is :math:`\|T x - b\|_2`) and ``info`` with ``b_norm``.
 
     Raises
     ------
@@ -551,18 +531,16 @@ def pcg(T, b, *, preconditioner=None, x0=None, maxiter=None, tol=1e-8, callback:
         p_{k+1} = -z_{k+1} + \frac{\operatorname{Re}\langle g_{k+1}, z_{k+1}\rangle}
                                    {\operatorname{Re}\langle g_k, z_k\rangle}\,p_k.
 
-    Stopping rule: :math:`\|b - T x_k\|_2 \le \texttt{tol}\,\|b\|_2` (that of
-    :func:`gradient_descent` for :math:`T = A^H A + \lambda I`, :math:`b = A^H y`),
-    checked on the true residual :math:`T x_k - b` once the recursive one
-    meets it (one more product; the directions restart from it if it fails).
-    ``b = 0`` returns ``x = 0``; :math:`p^H T p \le 0` is a breakdown; Ctrl-C
-    returns the iterate of lowest objective.  Cost per iteration: one product
-    with :math:`T` and one with :math:`M^{-1}`.
+    Stopping rule: :math:`\|b - T x_k\|_2 \le \texttt{tol}\,\|b\|_2` (that of :func:`gradient_descent` for
+    :math:`T = A^H A + \lambda I`, :math:`b = A^H y`), checked on the true residual :math:`T x_k - b` once the
+    recursive one meets it (one more product; the directions restart from it if it fails). ``b = 0`` returns
+    ``x = 0``; :math:`p^H T p \le 0` is a breakdown; Ctrl-C returns the iterate of lowest objective.  Cost per
+    iteration: one product with :math:`T` and one with :math:`M^{-1}`.
 
     References
     ----------
-    .. [1] M. R. Hestenes and E. Stiefel, "Methods of conjugate gradients
-       for solving linear systems", J. Res. Nat. Bur. Standards 49 (1952).
+    .. [1] M. R. Hestenes and E. Stiefel, "Methods of conjugate gradients for solving linear systems", J. Res.
+       Nat. Bur. Standards 49 (1952).
 
     Examples
     --------

@@ -28,9 +28,8 @@ def as_operator(A) -> LinearOperator:
     Parameters
     ----------
     A : LinearOperator, pylops operator, sparse array or matrix, or ndarray
-        A scipy ``LinearOperator`` is returned unchanged, a 2-D ndarray or
-        sparse array/matrix wrapped by ``aslinearoperator``, and any object
-        with ``shape``, ``dtype``, ``matvec`` and ``rmatvec`` (a pylops
+        A scipy ``LinearOperator`` is returned unchanged, a 2-D ndarray or sparse array/matrix wrapped by
+        ``aslinearoperator``, and any object with ``shape``, ``dtype``, ``matvec`` and ``rmatvec`` (a pylops
         operator) by those two methods.
 
     Returns
@@ -43,8 +42,7 @@ def as_operator(A) -> LinearOperator:
     TypeError
         For any other type, or a non-numeric array.
     ValueError
-        For an ndarray that is not 2-D, or a matrix (dense or sparse) with
-        non-finite entries.
+        For an ndarray that is not 2-D, or a matrix (dense or sparse) with non-finite entries.
 
     Examples
     --------
@@ -179,9 +177,9 @@ def operator_norm(A, *, maxiter=100, tol=1e-6, rng=None, upper=False,
     maxiter : int, optional
         Maximum number of Lanczos steps, from 1 (2 with `upper`) to 1000.
     tol : float, optional
-        Estimate: stop when successive estimates of :math:`\|A\|_2^2` differ
-        by at most ``tol`` times the current one.  Upper bound (``tol > 0``):
-        the fewest steps whose bound is at most ``1 + tol`` times the estimate.
+        Estimate: stop when successive estimates of :math:`\|A\|_2^2` differ by at most ``tol`` times the
+        current one.  Upper bound (``tol > 0``): the fewest steps whose bound is at most ``1 + tol`` times the
+        estimate.
     rng : int or numpy.random.Generator, optional
         Seed or generator for the random start vector.
     upper : bool, optional
@@ -192,40 +190,35 @@ def operator_norm(A, *, maxiter=100, tol=1e-6, rng=None, upper=False,
     Returns
     -------
     float
-        :math:`\sqrt{\theta_j}` (the estimate), or with `upper`
-        :math:`\sqrt{(1 + \sqrt{\epsilon})\,\theta_j / (1 - \varepsilon_j)}`.
+        :math:`\sqrt{\theta_j}` (the estimate), or with `upper` :math:`\sqrt{(1 + \sqrt{\epsilon})\,\theta_j /
+        (1 - \varepsilon_j)}`.
 
     Raises
     ------
     TypeError, ValueError
-        For an unsupported `A` or invalid `maxiter`, `tol`,
-        `failure_probability`; with `upper`, a `maxiter` too small for a
-        finite bound.
+        For an unsupported `A` or invalid `maxiter`, `tol`, `failure_probability`; with `upper`, a `maxiter`
+        too small for a finite bound.
 
     Notes
     -----
-    After :math:`j` Lanczos steps on :math:`M = A^H A` from a random
-    Gaussian start, the largest Ritz value :math:`\theta_j` converges to
-    :math:`\|A\|_2^2` **from below**.  Upper bound: Kuczyński and
-    Woźniakowski [1]_ prove :math:`P\{\theta < (1 - \varepsilon)\lambda_{max}\}
-    \le 1.648\sqrt{N} e^{-(2k - 1)\sqrt{\varepsilon}}` for :math:`k` products
-    on any positive semidefinite :math:`M` of order :math:`N` from a uniform
-    start.  With :math:`k = j - 1` and :math:`\delta` = `failure_probability`,
+    After :math:`j` Lanczos steps on :math:`M = A^H A` from a random Gaussian start, the largest Ritz value
+    :math:`\theta_j` converges to :math:`\|A\|_2^2` **from below**.  Upper bound: Kuczyński and Woźniakowski
+    [1]_ prove :math:`P\{\theta < (1 - \varepsilon)\lambda_{max}\} \le 1.648\sqrt{N} e^{-(2k -
+    1)\sqrt{\varepsilon}}` for :math:`k` products on any positive semidefinite :math:`M` of order :math:`N`
+    from a uniform start.  With :math:`k = j - 1` and :math:`\delta` = `failure_probability`,
 
     .. math:: \varepsilon_j = \bigl(\ln(1.648\sqrt{N}/\delta) / (2j - 3)\bigr)^2,
               \qquad \|A\|_2^2 \le \theta_j / (1 - \varepsilon_j)
 
-    with probability at least :math:`1 - \delta`; :math:`N = n`, or :math:`2n`
-    for complex :math:`A`.  The factor :math:`1 + \sqrt{\epsilon}` covers
-    rounding; an invariant Krylov space gives :math:`\varepsilon_j = 0`.  The
-    step count depends only on :math:`N`, :math:`\delta` and `tol` (about 50
-    for :math:`N = 10^6`, ``tol=0.05``, :math:`\delta = 10^{-6}`).
+    with probability at least :math:`1 - \delta`; :math:`N = n`, or :math:`2n` for complex :math:`A`.  The
+    factor :math:`1 + \sqrt{\epsilon}` covers rounding; an invariant Krylov space gives :math:`\varepsilon_j =
+    0`.  The step count depends only on :math:`N`, :math:`\delta` and `tol` (about 50 for :math:`N = 10^6`,
+    ``tol=0.05``, :math:`\delta = 10^{-6}`).
 
     References
     ----------
-    .. [1] J. Kuczyński and H. Woźniakowski, "Estimating the largest
-       eigenvalue by the power and Lanczos algorithms with a random start",
-       SIAM J. Matrix Anal. Appl. 13(4), 1094-1122 (1992).
+    .. [1] J. Kuczyński and H. Woźniakowski, "Estimating the largest eigenvalue by the power and Lanczos
+       algorithms with a random start", SIAM J. Matrix Anal. Appl. 13(4), 1094-1122 (1992).
 
     Examples
     --------

@@ -44,8 +44,7 @@ def test_matches_lstsq_on_stacked_system(method, shape, reg, dtype):
     np.testing.assert_allclose(res.residual, A @ res.solution - b, atol=1e-12)
     x = res.solution
     objective = 0.5 * np.linalg.norm(A @ x - b) ** 2 + 0.5 * reg * np.linalg.norm(x) ** 2
-    np.testing.assert_allclose([res.objective, res.history.objective[0]], objective,
-                               rtol=1e-10, atol=1e-20)
+    np.testing.assert_allclose([res.objective, res.history.objective[0]], objective, rtol=1e-10, atol=1e-20)
     assert res.history.gradient_norm[0] < 1e-10 * np.linalg.norm(A.conj().T @ b)
     assert res.info["method"] == ("dense" if method == "auto" else method)
 
@@ -62,8 +61,7 @@ def test_matches_scipy_lsqr_on_a_large_convolution_matrix():
     assert relerr(res.solution, ref) < 1e-8
     full = convops.convolution_matrix(kernel, (52, 52), boundary="zero", output="full")
     res = least_squares(full, rng.standard_normal(full.shape[0]))  # tall, full column rank
-    ref = lsqr(full, full @ res.solution + res.residual, atol=1e-14, btol=1e-14,
-               iter_lim=20_000)[0]
+    ref = lsqr(full, full @ res.solution + res.residual, atol=1e-14, btol=1e-14, iter_lim=20_000)[0]
     assert res.info["system"].startswith("LU of [[I, A]") and relerr(res.solution, ref) < 1e-8
 
 

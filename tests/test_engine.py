@@ -78,10 +78,11 @@ def test_default_lipschitz_is_an_upper_bound_and_close(name, solver):
         assert info["operator_norm"] ** 2 + reg == pytest.approx(info["lipschitz"])
 
 
+@pytest.mark.parametrize("scale", [1.0, 1e-200, 1e200])
 @pytest.mark.parametrize("name", ["clustered-top", "complex", "diagonal-zero"])
-def test_operator_norm_upper_bound_and_estimate_bracket_the_norm(name):
+def test_operator_norm_upper_bound_and_estimate_bracket_the_norm(name, scale):
     A, squared_norm = problem(name)
-    norm = np.sqrt(squared_norm)
+    A, norm = A * scale, np.sqrt(squared_norm) * scale  # A^H A of the extreme scales is not representable
     upper = operator_norm(A, upper=True, tol=0.05, maxiter=1000, rng=7)
     assert norm <= upper <= np.sqrt(1.05) * norm * (1 + 1e-12)
     assert operator_norm(A, rng=7) <= norm * (1 + 1e-12)
@@ -172,23 +173,58 @@ def interrupt_at(k, seen):
     return callback
 
 
-@pytest.mark.parametrize("method", ["gd", "nesterov", "cgls", "pcg"])
+def solve(method, A, b, **kwargs):
+    """`method` on least squares with `A`, `b` (pcg on the normal equations, the operator A^T A)."""
+    if method == "pcg":
+        return pcg(aslinearoperator(A.T) @ aslinearoperator(A), A.T @ b, **kwargs)
+    return {"gd": gradient_descent, "nesterov": nesterov, "cgls": cgls}[method](A, b, **kwargs)
+
+
+METHODS = ["gd", "nesterov", "cgls", "pcg"]
+
+
+@pytest.mark.parametrize("method", METHODS)
 def test_keyboard_interrupt_returns_the_best_iterate(method):
     A = with_singular_values(13, 30, 12, np.logspace(0, -1, 12))
     b = np.random.default_rng(13).standard_normal(30)
     seen = {}
-    if method == "pcg":
-        res = pcg(A.T @ A, A.T @ b, tol=1e-14, callback=interrupt_at(4, seen))
-    else:
-        solver = {"gd": gradient_descent, "nesterov": nesterov, "cgls": cgls}[method]
-        kwargs = {"step": 1.9, "restart": False} if method == "nesterov" else {}
-        res = solver(A, b, tol=1e-14, callback=interrupt_at(4, seen), **kwargs)
+    kwargs = {"step": 1.9, "restart": False} if method == "nesterov" else {}
+    res = solve(method, A, b, tol=1e-14, callback=interrupt_at(4, seen), **kwargs)
     assert res.message == "interrupted" and not res.converged
     assert res.iterations == 4 and len(res.history) == 5
     best = int(np.argmin(res.history.objective))
     assert res.info["best_iteration"] == best and res.objective == res.history.objective[best]
     if best:
         np.testing.assert_array_equal(res.solution, seen[best])
+
+
+def interrupting(M, which, k):
+    """`M` as an operator whose `which` product ('matvec' or 'rmatvec') raises KeyboardInterrupt at call `k`."""
+    calls = iter(range(1, 1000))
+
+    def product(v, adjoint):
+        if adjoint == (which == "rmatvec") and next(calls) == k:
+            raise KeyboardInterrupt
+        return (M.T if adjoint else M) @ v
+    return LinearOperator(M.shape, matvec=lambda v: product(v, False), rmatvec=lambda v: product(v, True),
+                          dtype=float)
+
+
+@pytest.mark.parametrize("which, k", [("matvec", 3), ("rmatvec", 3), ("rmatvec", 5)])
+@pytest.mark.parametrize("method", METHODS)
+def test_interrupted_product_leaves_the_returned_iterate_intact(method, which, k):
+    A = with_singular_values(15, 20, 8, np.logspace(0, -1, 8))
+    b = np.random.default_rng(15).standard_normal(20)
+    if method == "pcg":  # T = A^T A, which has only products with T
+        T = interrupting(A.T @ A, "matvec", k)
+        res, true = pcg(T, A.T @ b, tol=1e-14), lambda x: 0.5 * x @ (A.T @ A) @ x - x @ (A.T @ b)
+    else:
+        step = {} if method == "cgls" else {"step": 1 / np.linalg.norm(A, 2) ** 2}
+        res, true = solve(method, interrupting(A, which, k), b, tol=1e-14, **step), \
+            lambda x: 0.5 * np.sum((A @ x - b) ** 2)
+    assert res.message == "interrupted" and res.iterations >= 1
+    assert res.objective == min(res.history.objective)
+    assert true(res.solution) == pytest.approx(res.objective, rel=1e-12)
 
 
 def test_inverse_kernel_cg_interrupt_and_history_from_the_engine():
@@ -230,7 +266,8 @@ STOPPING = [({"tol": -1}, ValueError, r"tol must be a finite number >= 0, got -1
             ({"tol": np.nan}, ValueError, "tol must be a finite number >= 0, got nan"),
             ({"maxiter": -5}, ValueError, r"maxiter must be >= 0, got -5"),
             ({"maxiter": 2.5}, TypeError, r"maxiter must be an integer >= 0, got 2.5"),
-            ({"maxiter": True}, TypeError, r"maxiter must be an integer >= 0, got True")]
+            ({"maxiter": True}, TypeError, r"maxiter must be an integer >= 0, got True"),
+            ({"maxiter": 10**15}, ValueError, r"maxiter must be <= 100_000_000 \(10\*\*8\) iterations, got 10{15}")]
 
 
 @pytest.mark.parametrize("kwargs, error, match", STOPPING, ids=lambda v: str(v)[:20])
@@ -292,3 +329,37 @@ def test_history_recorder_is_internal():
     assert "HistoryRecorder" not in solvers._result.__all__
     assert "pcg" in solvers._iterative.__all__
     assert {"as_operator", "operator_norm"} <= set(solvers._operators.__all__)
+
+
+# -- 5. any scale of the data -----------------------------------------------------------------------
+@pytest.mark.parametrize("scale", [1e-170, 1e170, 1e-300])
+@pytest.mark.parametrize("method", METHODS)
+def test_extreme_data_scales_give_the_scaled_lstsq_solution(method, scale):
+    A, b = np.array([[2.0, 1.0], [0.0, 1.0], [1.0, 3.0]]), np.array([1.0, 2.0, 3.0])
+    ref = np.linalg.lstsq(A, b, rcond=None)[0]
+    res = solve(method, A, b * scale)
+    assert res.converged and res.message.startswith("converged: ||") and res.iterations >= 1
+    np.testing.assert_allclose(res.solution, ref * scale, rtol=1e-6)
+    residual = np.linalg.norm(A @ ref - b) * scale if method != "pcg" else 0.0
+    assert res.history.residual_norm[-1] == pytest.approx(residual, rel=1e-6, abs=1e-6 * scale)
+    assert res.objective == (np.inf if scale > 1 else 0.0) or method == "pcg"  # 0.5 ||r||^2 is beyond the range
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_history_is_scaled_back_to_the_objective_of_the_iterates(method):
+    A, b = np.array([[2.0, 1.0], [0.0, 1.0], [1.0, 3.0]]), np.array([1.0, 2.0, 3.0])  # solved as b / 4
+    xs = [np.zeros(2)]
+    res = solve(method, A, b, callback=lambda x, k: xs.append(x.copy()), tol=1e-12)
+    T, c = (A.T @ A, A.T @ b) if method == "pcg" else (None, None)
+    expected = [0.5 * x @ T @ x - x @ c if T is not None else 0.5 * np.sum((A @ x - b) ** 2) for x in xs]
+    np.testing.assert_allclose(res.history.objective, expected, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(res.solution, np.linalg.lstsq(A, b, rcond=None)[0], rtol=1e-10)
+
+
+def test_norm_neither_underflows_nor_overflows():
+    from solvers._linalg import norm
+
+    for c in (1e-200, 1e-160, 1.0, 1e160, 1e200):
+        assert norm(np.array([3.0, 4.0]) * c) == pytest.approx(5 * c, rel=1e-15)
+        assert norm(np.array([3.0, 4.0j]) * c) == pytest.approx(5 * c, rel=1e-15)
+    assert norm(np.zeros(3)) == 0.0 and norm(np.array([np.inf, 1.0])) == np.inf

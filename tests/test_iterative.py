@@ -245,8 +245,7 @@ def test_history_matches_the_iterates(solver):
     objective = 0.5 * np.linalg.norm(r) ** 2 + 0.5 * reg * np.linalg.norm(x) ** 2
     np.testing.assert_allclose([h.objective[-1], res.objective], objective, rtol=1e-10)
     np.testing.assert_allclose(h.residual_norm[-1], np.linalg.norm(r), rtol=1e-8)
-    np.testing.assert_allclose(h.gradient_norm[-1], normal_residual(A, b, x, reg),
-                               rtol=1e-3, atol=1e-12)
+    np.testing.assert_allclose(h.gradient_norm[-1], normal_residual(A, b, x, reg), rtol=1e-3, atol=1e-12)
     # entry 0 is the start x = 0
     np.testing.assert_allclose(h.objective[0], 0.5 * np.linalg.norm(b) ** 2)
     np.testing.assert_allclose(h.gradient_norm[0], np.linalg.norm(A.T @ b))
