@@ -463,6 +463,9 @@ def fit_iir_inverse(h, order, *, delay="optimal", max_radius: float = DEFAULT_MA
     recursion of ``A``, is ``s^T W s`` with ``W`` from the discrete Lyapunov
     equation ``W = F^T W F + c^T c`` of the companion matrix ``F`` of ``A``.
 
+    The fit runs on ``h / max|h|`` (``a`` does not depend on the scale of `h`,
+    ``b`` scales by its inverse), so tiny or huge kernels do not underflow.
+
     The problem is not convex.  Three starts are refined by Levenberg-Marquardt
     (exact Gauss-Newton matrix of the infinite response, columns
     ``z^{-k} H/A`` and ``-z^{-k} H B/A^2``): the least-squares FIR (``A = 1``),
@@ -512,7 +515,8 @@ def fit_iir_inverse(h, order, *, delay="optimal", max_radius: float = DEFAULT_MA
     if max_radius >= 1.0:
         raise ValueError(f"max_radius must be below 1 (a stability margin), got {max_radius!r}")
     maxiter = check_int(maxiter, "maxiter", minimum=1)
-    hw = h.astype(np.float64)
+    scale = float(np.abs(h).max())
+    hw = h.astype(np.float64) / scale               # the fit of h / s is the fit of h, b times s
     full = h.size + nb + na
     d = parse_delay(delay, (full,))
     delays = range(full) if d == "optimal" else [d[0]]
@@ -532,4 +536,4 @@ def fit_iir_inverse(h, order, *, delay="optimal", max_radius: float = DEFAULT_MA
             "start": start, "max_radius": max_radius,
             "pole_radius": float(np.abs(poles).max(initial=0.0)), "delay": chosen,
             **({"errors_by_delay": errors} if d == "optimal" else {})}
-    return IIRFit(b=b, a=a, delay=chosen, kernel=h, info=info)
+    return IIRFit(b=b / scale, a=a, delay=chosen, kernel=h, info=info)

@@ -54,6 +54,15 @@ def test_zero_on_circle_first_order_closed_form(r):
     np.testing.assert_allclose(fit.b, [(1 + r) / 2], rtol=1e-8)
 
 
+@pytest.mark.parametrize("scale", [1e-200, 1e200])
+def test_scale_of_the_kernel_scales_the_numerator_only(scale):
+    ref = fit_iir_inverse(MIXED, (1, 1), delay=3)
+    fit = fit_iir_inverse(scale * MIXED, (1, 1), delay=3)
+    assert fit.info["error_norm"] == pytest.approx(ref.info["error_norm"], rel=1e-12)
+    np.testing.assert_allclose(fit.a, ref.a, rtol=1e-12)
+    np.testing.assert_allclose(fit.b * scale, ref.b, rtol=1e-12)
+
+
 def test_order_zero_zero_is_the_best_gain():
     h = np.array([1.0, 2.0, -0.5])
     fit = fit_iir_inverse(h, (0, 0), delay=1)
