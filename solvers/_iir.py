@@ -24,7 +24,11 @@ __all__ = ["IIRInverse", "iir_inverse", "spectral_factor"]
 DEFAULT_TOL = 1e-6
 
 #: Highest kernel degree whose spectral factorisation (dense Newton solves, cost ~ degree^3) is run.
-MAX_FACTOR_DEGREE = 1000
+MAX_FACTOR_DEGREE = 500
+
+#: Largest relative spread of sigma^2 |Q|^2 / (|H|^2 + reg) on the circle (4M + 4 points)
+#: accepted from the spectral factorisation; above it ``spectral_factor`` raises.
+FACTOR_RTOL = 1e-6
 
 #: Most samples one run of the recursions may span (decay lengths grow as poles near the circle).
 MAX_RECURSION_SAMPLES = 50_000_000
@@ -183,15 +187,18 @@ def spectral_factor(h, reg: float) -> tuple[float, np.ndarray, np.ndarray]:
     q0 = np.poly(start)
     q0 = q0.real if not np.iscomplexobj(c) else q0
     b = _wilson(r[m:], np.sqrt(r[m].real / np.sum(np.abs(q0) ** 2)) * q0)
-    poles = _polish(cs, regs, np.roots(b).astype(np.complex128))
-    if np.any(np.abs(poles) >= 1.0):
-        raise ValueError(f"the spectral factorisation of |H|^2 + reg failed (reg = {reg!r} too small for h: "
-                         f"a root of Q at |z| = {np.abs(poles).max():.17g}, not inside the unit circle)")
+    poles = np.roots(b).astype(np.complex128)
+    poles = _polish(cs, regs, np.where(np.abs(poles) < 1.0, poles, 1.0 / np.conj(poles)))
     # sigma^2 = P / |Q|^2, both in product form (the polished poles), averaged over the circle
     z = np.exp(2j * np.pi * np.arange(4 * m + 4) / (4 * m + 4))
     ratio = np.abs(np.polyval(cs[::-1], 1 / z)) ** 2 + regs
     for p in poles:
         ratio = ratio / np.abs(1.0 - p / z) ** 2
+    spread = float(np.ptp(ratio) / ratio.mean())
+    if np.any(np.abs(poles) >= 1.0) or not spread <= FACTOR_RTOL:
+        raise ValueError(f"the spectral factorisation of |H|^2 + reg failed for reg = {reg!r} (too small for "
+                         f"this kernel of degree {m}): largest root of Q at |z| = {np.abs(poles).max():.17g}, "
+                         f"sigma^2 |Q|^2 / (|H|^2 + reg) varies by {spread:.3g} on the circle")
     q = np.poly(poles)
     return math.ldexp(float(ratio.mean()), 2 * e), q if np.iscomplexobj(c) else q.real, poles
 

@@ -144,10 +144,17 @@ def test_single_tap():
     (lambda: iir_inverse([1.0, -1.0], reg="1"), TypeError, "reg must be a real number"),
     (lambda: iir_inverse([1.0, -1.0], reg=1j), TypeError, "reg must be a real number"),
     (lambda: iir_inverse([1.0, -1.0], reg=0.0), ValueError, "no stable inverse: h has a zero at z = 1"),
-    (lambda: iir_inverse(np.ones(MAX_FACTOR_DEGREE + 2), reg=1.0), ValueError, "above the limit of 1,000"),
+    (lambda: iir_inverse(np.ones(MAX_FACTOR_DEGREE + 2), reg=1.0), ValueError, f"above the limit of {MAX_FACTOR_DEGREE:,}"),
     (lambda: iir_inverse([1.0, -0.5]).frequency_response([1j]), TypeError, "w must be real"),
     (lambda: iir_inverse([1.0, -0.5], reg=1.0).frequency_response([np.nan]), ValueError, "w must be finite"),
 ])
 def test_bad_input(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+def test_a_failed_factorisation_is_refused(monkeypatch):
+    import solvers._iir as module
+    monkeypatch.setattr(module, "_polish", lambda c, reg, z: 0.9 * z)     # roots of a wrong Q
+    with pytest.raises(ValueError, match=r"spectral factorisation of \|H\|\^2 \+ reg failed for reg = 0.01"):
+        iir_inverse([1.0, 0.5, -1.0], reg=0.01)
