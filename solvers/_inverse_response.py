@@ -172,6 +172,12 @@ def inverse_impulse_response(kernel, shape, *, reg=0.0, tol=1e-12, max_bytes=DEF
     shows as a doubling that does not converge before `max_bytes`.  Assumes
     nothing about boundaries: ``g`` is the inverse on infinite sequences.
 
+    References
+    ----------
+    .. [1] A. V. Oppenheim and R. W. Schafer, *Discrete-Time Signal Processing*,
+       3rd ed., Pearson, 2010, sec. 8.4 (sampling the Fourier transform: the
+       DFT of ``N`` samples of a DTFT is the ``N``-periodic aliasing of the sequence).
+
     Examples
     --------
     >>> import numpy as np

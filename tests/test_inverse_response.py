@@ -1,6 +1,7 @@
 """inverse_impulse_response against the exact 1-D IIR inverse, separable products, the
 least-squares inverse of the same support and the regularised frequency response."""
 
+import functools
 import math
 import re
 
@@ -52,14 +53,18 @@ def test_1d_peak_of_f_conv_g_is_at_the_default_delay_and_matches_inverse_kernel(
     np.testing.assert_allclose(result.solution, ls.solution, atol=0.02)   # both near the exact inverse
 
 
-def test_separable_kernel_gives_the_outer_product_of_the_1d_inverses():
-    a, b = np.array([1.0, 0.4]), np.array([0.3, 1.0, 0.2])
-    p = (7, 6)
-    ca, cb = anchor(a.size, p[0]), anchor(b.size, p[1])
-    expected = np.outer(iir_inverse(a).impulse_response(-ca, p[0] - ca),
-                        iir_inverse(b).impulse_response(-cb, p[1] - cb))
-    result = inverse_impulse_response(np.outer(a, b), p)
-    assert result.info["anchor"] == (ca, cb)
+@pytest.mark.parametrize("factors, p", [
+    pytest.param(([1.0, 0.4], [0.3, 1.0, 0.2]), (7, 6), id="2d-min-x-mixed"),
+    pytest.param(([0.2, 1.0], [1.0, -2.5, 1.0]), (5, 9), id="2d-max-x-mixed"),
+    pytest.param(([1.0, 0.3], [0.2, 1.0], [1.0, -0.4, 0.1]), (4, 5, 6), id="3d"),
+])
+def test_separable_kernel_gives_the_outer_product_of_the_1d_inverses(factors, p):
+    factors = [np.array(h) for h in factors]
+    c = tuple(anchor(h.size, q) for h, q in zip(factors, p))
+    expected = functools.reduce(np.multiply.outer, [iir_inverse(h).impulse_response(-ch, q - ch)
+                                                    for h, q, ch in zip(factors, p, c)])
+    result = inverse_impulse_response(functools.reduce(np.multiply.outer, factors), p)
+    assert result.info["anchor"] == c
     np.testing.assert_allclose(result.solution, expected, rtol=0, atol=1e-12 * np.abs(expected).max())
 
 
