@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pytest
 import scipy.signal as ss
+from scipy.optimize import minimize_scalar
 
 from solvers import fir_inverse, iir_inverse
 from solvers._iir_fit import fit_iir_inverse
@@ -193,3 +194,32 @@ def test_sample_counts_are_checked():
         fit.impulse_response(0, 10**9)
     with pytest.raises(TypeError, match="start"):
         fit.impulse_response(0.5, 3)
+
+
+# -- optimality against a brute-force search ------------------------------------------
+def dense_error(h, nb, p, d, n=3000):
+    """Independent reference for one real pole p: the best numerator by dense least squares
+    on the truncated columns z^-k H/(1 - p z^-1) (poles |p| <= 0.95: the tail is below 1e-60)."""
+    x = np.zeros(n)
+    x[: len(h)] = h
+    u = ss.lfilter([1.0], [1.0, -p], x)
+    cols = np.column_stack([np.r_[np.zeros(k), u[: n - k]] for k in range(nb + 1)])
+    target = np.zeros(n)
+    target[d] = 1.0
+    coef = np.linalg.lstsq(cols, target, rcond=None)[0]
+    return float(np.linalg.norm(cols @ coef - target))
+
+
+@pytest.mark.parametrize("h, nb, d", [([1.0, 2.5, 1.0], 0, 1), ([1.0, 2.5, 1.0], 1, 2), (MIXED, 1, 4)],
+                         ids=["max-phase-(0,1)", "max-phase-(1,1)", "mixed-(1,1)"])
+def test_one_pole_fit_is_the_brute_force_optimum(h, nb, d):
+    grid = np.linspace(-0.95, 0.95, 191)
+    errors = [dense_error(h, nb, p, d) for p in grid]
+    k = int(np.argmin(errors))
+    lo, hi = grid[max(k - 1, 0)], grid[min(k + 1, grid.size - 1)]
+    best = minimize_scalar(lambda p: dense_error(h, nb, p, d), bounds=(lo, hi), method="bounded",
+                           options={"xatol": 1e-10}).fun
+    fit = fit_iir_inverse(h, (nb, 1), delay=d)
+    assert fit.info["pole_radius"] < 0.95
+    assert fit.info["error_norm"] <= best * (1 + 1e-9)
+    assert fit.info["error_norm"] == pytest.approx(best, rel=1e-7)
