@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import NamedTuple
 
@@ -13,7 +14,7 @@ from convops import float_dtype
 from convops._validation import check_int, check_option, check_real
 
 from ._iir import DEFAULT_TOL, iir_inverse
-from ._kernel_problem import KernelProblem, check_invertible, frequency_error, frequency_grid, refuse
+from ._kernel_problem import KernelProblem, check_invertible, frequency_error, frequency_grid, pow2, refuse
 from ._linalg import norm
 from ._progress import progress_bar
 from ._result import History, HistoryRecorder, SolverResult
@@ -198,7 +199,7 @@ def fir_inverse(h, length, *, delay=0, method="ls", reg=None, tol=None, mu=None,
         Empty, all-zero, non-1-D or non-finite `h`; ``length < 1``; a delay
         outside ``0..m+p-2`` or an unknown word; work above a limit, refused
         at once (``length**2``, ``(m + length - 1) length`` or ``n_samples
-        length`` above 2e9, ``n_samples`` above 1e7, a frequency grid above
+        length`` above 2e9, ``n_samples`` or scanned delays above 1e7, a frequency grid above
         2**26 points); an unknown method; an option given to a method that
         does not take it or out of range; a zero of `h` on the unit circle
         (``'truncated'``) or of ``H`` on the ``p``-point DFT grid (``'frequency'``).
@@ -270,8 +271,8 @@ def fir_inverse(h, length, *, delay=0, method="ls", reg=None, tol=None, mu=None,
                                         rng=rng, block=block, rtol=rtol))
     if method == "lms":
         opts["progress"] = progress
-    problem = KernelProblem(h.astype(np.complex128 if np.iscomplexobj(h) else np.float64), (p,),
-                            opts.pop("reg", 0.0))
+    reg = opts.pop("reg", 0.0)
+    problem = KernelProblem(h.astype(np.complex128 if np.iscomplexobj(h) else np.float64), (p,), reg)
     frequency_grid(problem.full_shape, FREQUENCY_OVERSAMPLING)     # refused before any work
     (d,), errors = problem.resolve(delay)
     solve = _SOLVERS[method](problem, d, **opts)
@@ -285,10 +286,11 @@ def fir_inverse(h, length, *, delay=0, method="ls", reg=None, tol=None, mu=None,
         rec.record(objective=objective, residual_norm=error, gradient_norm=np.linalg.norm(problem.gradient(g, r)))
         history = rec.history()
     max_err, nfft = frequency_error(r, FREQUENCY_OVERSAMPLING)
+    history = dataclasses.replace(history, gradient_norm=pow2(history.gradient_norm, problem.e))  # of g, not h
     dtype = float_dtype(h)
-    info = {"delay": d, "method": method, "reg": problem.reg, "error_norm": error,
+    info = {"delay": d, "method": method, "reg": reg, "error_norm": error,
             "max_frequency_error": max_err, "nfft": nfft[0], **solve.info,
             **({} if errors is None else {"errors_by_delay": errors})}
-    return SolverResult(solution=g.astype(dtype), iterations=solve.iterations,
+    return SolverResult(solution=problem.to_g(g).astype(dtype), iterations=solve.iterations,
                         converged=solve.converged, history=history, objective=objective,
                         residual=r.astype(dtype), message=solve.message, info=info)

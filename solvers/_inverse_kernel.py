@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -14,7 +15,7 @@ from convops._validation import check_kernel, check_option, check_real
 
 from ._direct import least_squares
 from ._iterative import gradient_descent, nesterov, pcg
-from ._kernel_problem import KernelProblem, check_invertible, check_size
+from ._kernel_problem import KernelProblem, check_invertible, check_size, pow2
 from ._linalg import inner, norm
 from ._result import SolverResult
 
@@ -137,7 +138,7 @@ def _pcg(problem: KernelProblem, delay, *, tol, maxiter, callback, progress) -> 
         data_term = 2 * objective - problem.reg * norm(g) ** 2 if problem.reg else 2 * objective
         return objective, math.sqrt(max(data_term, 0.0))
 
-    wrapped = None if callback is None else (lambda x, k: callback(x.reshape(problem.size), k))
+    wrapped = None if callback is None else (lambda x, k: callback(problem.to_g(x.reshape(problem.size)), k))
     return pcg(normal.operator(normal.apply, b.dtype), b, tol=tol, maxiter=maxiter, callback=wrapped,
                preconditioner=normal.operator(normal.solve_preconditioner, b.dtype), progress=progress,
                measure=measure)
@@ -200,7 +201,7 @@ def inverse_kernel(kernel, size, *, method="auto", delay="center", reg=0.0, tol=
     ValueError
         All-zero or non-finite kernel, size < 1, negative `reg`, a delay outside
         the full grid, an unknown method, or ``'optimal'`` above the cost limits
-        (a dense QR of more than 2.5e7 entries, a 1-D scan above 2e9 operations).
+        (a dense QR of more than 2.5e7 entries, a 1-D scan above 2e9 operations or 1e7 delays).
     TypeError
         Non-integer size or delay.
 
@@ -242,23 +243,27 @@ def inverse_kernel(kernel, size, *, method="auto", delay="center", reg=0.0, tol=
     info = {"method": method, **({} if errors is None else {"errors_by_delay": errors}), "delay": delay}
 
     if method == "direct":
-        solved = least_squares(problem.matrix(), problem.target(delay).ravel(), reg=reg)
+        solved = least_squares(problem.matrix(), problem.target(delay).ravel(), reg=problem.reg)
     elif method == "cg":
         maxiter = max(200, int(10 * math.sqrt(math.prod(size)))) if maxiter is None else maxiter
         solved = _pcg(problem, delay, tol=tol, maxiter=maxiter, callback=callback, progress=progress)
     else:
         solver = gradient_descent if method == "gd" else nesterov
-        op = convolution_operator(f, size, boundary="zero", output="full")
-        wrapped = None if callback is None else (lambda x, k: callback(x.reshape(size), k))
-        solved = solver(op, problem.target(delay).ravel(), reg=reg, step=step, tol=tol,
+        op = convolution_operator(problem.f, size, boundary="zero", output="full")
+        wrapped = None if callback is None else (lambda x, k: callback(problem.to_g(x.reshape(size)), k))
+        solved = solver(op, problem.target(delay).ravel(), reg=problem.reg, tol=tol,
+                        step=None if step is None else pow2(step, 2 * problem.e),    # steps in h = 2**e g
                         maxiter=10_000 if maxiter is None else maxiter,
-                        lipschitz=None if step is not None else full_convolution_norm_bound(f),
+                        lipschitz=None if step is not None else full_convolution_norm_bound(problem.f),
                         callback=wrapped, progress=progress)
-        info.update({k: v for k, v in solved.info.items() if k in ("step", "lipschitz", "restarts")})
-    g = solved.solution.reshape(size)
-    residual = problem.residual(g, delay)
+        units = {"step": -2 * problem.e, "lipschitz": 2 * problem.e}
+        info.update({k: pow2(v, units[k]) if k in units and v is not None else v
+                     for k, v in solved.info.items() if k in (*units, "restarts")})
+    h = solved.solution.reshape(size)
+    residual = problem.residual(h, delay)
     info["error_norm"] = norm(residual)
-    return SolverResult(solution=g, iterations=solved.iterations, converged=solved.converged,
-                        history=solved.history, objective=problem.objective(g, residual),
+    history = dataclasses.replace(solved.history, gradient_norm=pow2(solved.history.gradient_norm, problem.e))
+    return SolverResult(solution=problem.to_g(h), iterations=solved.iterations, converged=solved.converged,
+                        history=history, objective=problem.objective(h, residual),
                         residual=residual, message=solved.message, info=info)
 

@@ -3,6 +3,7 @@ and :func:`solvers.separable_inverse`: delays, target, residual, objective and c
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -16,7 +17,7 @@ from convops._validation import check_kernel, check_option, ints_per_axis
 from ._linalg import norm
 
 __all__ = ["DELAY_KEYWORDS", "KernelProblem", "best_delay", "check_invertible", "check_size", "frequency_error",
-           "frequency_grid", "parse_delay", "refuse"]
+           "frequency_grid", "parse_delay", "pow2", "refuse"]
 
 #: Words accepted for a delay besides indices: the centre of the full grid, and the best delay.
 DELAY_KEYWORDS = ("center", "centre", "optimal")
@@ -25,6 +26,8 @@ DELAY_KEYWORDS = ("center", "centre", "optimal")
 DENSE_QR_MAX_ENTRIES = 25_000_000
 #: Largest ``(m + p - 1) p`` (1-D delay scan) or ``p**2`` (Levinson solve).
 TOEPLITZ_MAX_WORK = 2_000_000_000
+#: Most delays ``m + p - 1`` of the 1-D delay scan (a Python loop).
+SCAN_MAX_DELAYS = 10_000_000
 #: Largest grid of :func:`frequency_error`.
 FREQUENCY_GRID_MAX = 2**26
 
@@ -92,15 +95,26 @@ def refuse(work: int, what: str, limit: int = TOEPLITZ_MAX_WORK, unit: str = "op
                          f"size{' or give the delay explicitly' if 'optimal' in what else ''}")
 
 
+def pow2(a, e: int):
+    """``a * 2**e`` in two exact steps (inf or 0 only when the result leaves the range)."""
+    return a * 2.0 ** (e // 2) * 2.0 ** (e - e // 2)
+
+
 class KernelProblem:
-    """One inverse-kernel problem: kernel ``f``, support `size`, Tikhonov `reg`."""
+    """One inverse-kernel problem: kernel, support `size`, Tikhonov `reg`, posed for ``f = 2**-e kernel``
+    (``max|f|`` in ``[1/2, 1)``, exact) and ``reg 4**-e``: its minimiser ``h`` gives ``g = 2**-e h``
+    (:meth:`to_g`); residual and objective are the same, gradients are ``2**-e`` those of ``g``."""
 
     def __init__(self, kernel: np.ndarray, size: tuple[int, ...], reg: float = 0.0):
-        self.f = kernel
+        self.e = int(np.frexp(np.abs(kernel).max())[1])
+        self.f = pow2(kernel, -self.e)
         self.size = tuple(size)
-        self.reg = reg
+        self.reg = min(pow2(reg, -2 * self.e), np.finfo(float).max)
         self.full_shape = tuple(m + p - 1 for m, p in zip(kernel.shape, self.size))
         self.dtype = kernel.dtype
+
+    def to_g(self, h):
+        return pow2(h, -self.e)
 
     def target(self, delay) -> np.ndarray:
         delta = np.zeros(self.full_shape, dtype=self.dtype)
@@ -135,11 +149,18 @@ class KernelProblem:
         return best_delay(errors), errors
 
     # -- 1-D: Toeplitz normal equations T g = A^H delta_d, T = A^H A + reg I ----------
+    @functools.cached_property
     def _toeplitz(self):
-        """Autocorrelation t[k] = sum_j conj(f[j]) f[j + k], k = 0..p, and the first column of T."""
-        lags = np.correlate(self.f, self.f, "full")[self.f.size - 1:]
-        t = np.zeros(self.size[0] + 1, dtype=lags.dtype)
-        t[: min(t.size, lags.size)] = lags[: t.size]
+        """Autocorrelation t[k] = sum_j conj(f[j]) f[j + k], k = 0..p (direct sums for p < 64, else an
+        FFT on next_fast_len(m + p) points, O((m + p) log)), and the first column of T."""
+        f, (p,) = self.f, self.size
+        t, lags = np.zeros(p + 1, dtype=f.dtype), min(p + 1, f.size)      # t[k] = 0 for k >= m
+        if p < 64:
+            t[:lags] = [np.vdot(f[: f.size - k], f[k:]) for k in range(lags)]
+        else:
+            n, real = sfft.next_fast_len(f.size + lags), f.dtype.kind == "f"
+            spectrum = (sfft.rfft if real else sfft.fft)(f, n)
+            t[:lags] = (sfft.irfft if real else sfft.ifft)(spectrum.real ** 2 + spectrum.imag ** 2, n)[:lags]
         column = t[:-1].copy()
         column[0] = column[0].real + self.reg
         return t, column
@@ -148,12 +169,12 @@ class KernelProblem:
         """The 1-D solution for `delay` by Levinson on the Toeplitz normal equations."""
         (p,) = self.size
         refuse(p * p, f"a Levinson solve of length {p}")
-        return sla.solve_toeplitz(self._toeplitz()[1], self.rhs(delay))
+        return sla.solve_toeplitz(self._toeplitz[1], self.rhs(delay))
 
     def delay_errors(self) -> np.ndarray:
         """Error ``||f * g_d - delta_d||`` of every delay, in double precision: in 1-D the scan,
         checked at two delays by direct solves; when that fails or in N-D, dense QR."""
-        wide = KernelProblem(self.f.astype(np.result_type(self.f, np.float64)), self.size, self.reg)
+        wide = self if self.f.dtype in (np.float64, np.complex128) else KernelProblem(self.f.astype(np.result_type(self.f, np.float64)), self.size, self.reg)
         if self.f.ndim == 1:
             errors = wide._scan()
             checks = {best_delay(errors)[0], errors.size - 1}
@@ -169,8 +190,9 @@ class KernelProblem:
         and with ``a_d = A^H e_d``, ``||A g_d - e_d||^2 = 1 - Re(a_d^H g_d) - reg ||g_d||^2``."""
         f, (p,), reg = self.f, self.size, self.reg
         n = self.full_shape[0]
+        refuse(n, f"delay='optimal' (a scan of {n} delays)", SCAN_MAX_DELAYS, "delays")
         refuse(n * p, f"delay='optimal' on {n} delays of a length-{p} inverse")
-        t, column = self._toeplitz()
+        t, column = self._toeplitz
         rhs = np.zeros((p, 2), dtype=np.result_type(column, float))
         rhs[0, 0] = 1.0
         rhs[1:, 1] = np.conj(t[p - np.arange(1, p)])

@@ -8,7 +8,8 @@ from convops import float_dtype
 from convops._validation import check_option, check_real
 
 from ._fir import FIR_METHODS, fir_inverse
-from ._kernel_problem import KernelProblem, check_invertible, check_size, frequency_error, frequency_grid, parse_delay
+from ._kernel_problem import (KernelProblem, check_invertible, check_size, frequency_error, frequency_grid, parse_delay,
+                              pow2)
 from ._result import HistoryRecorder, SolverResult
 
 __all__ = ["separate", "separable_inverse"]
@@ -169,13 +170,13 @@ def separable_inverse(kernel, size, *, method: str = "ls", delay="centre",
             for factor, n, d_axis in zip((col, row), size, (0, 0) if d == "optimal" else d)]
     d = tuple(a.info["delay"] for a in axes)
     g = np.outer(axes[0].solution, axes[1].solution)
-    residual = problem.residual(g, d)
+    residual = problem.residual(pow2(g, problem.e), d)
     error = float(np.linalg.norm(residual))
     e1, e2 = (a.info["error_norm"] for a in axes)
     max_err, nfft = frequency_error(residual, FREQUENCY_OVERSAMPLING_2D)
     rec = HistoryRecorder()
     rec.record(objective=0.5 * error**2, residual_norm=error,
-               gradient_norm=np.linalg.norm(problem.gradient(g, residual)))
+               gradient_norm=pow2(np.linalg.norm(problem.gradient(pow2(g, problem.e), residual)), problem.e))
     return SolverResult(
         solution=g.astype(float_dtype(k)), iterations=sum(a.iterations for a in axes),
         converged=all(a.converged for a in axes), history=rec.history(), objective=0.5 * error**2,

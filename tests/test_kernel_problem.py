@@ -138,3 +138,70 @@ def test_methods_follow_the_one_case_rule_of_option_strings(call, upper, canonic
         call("nope")
     with pytest.raises(TypeError, match=r"^method must be a str, got int 3"):
         call(3)
+
+
+@pytest.mark.parametrize("p", [3, 64, 200])
+@pytest.mark.parametrize("kind", ["real", "complex"])
+def test_autocorrelation_lags_match_numpy_correlate(p, kind):
+    rng = np.random.default_rng(p)
+    f = rng.standard_normal(50) + (1j * rng.standard_normal(50) if kind == "complex" else 0)
+    problem = KernelProblem(f, (p,))
+    reference = np.correlate(problem.f, problem.f, "full")[49:]     # sum_j conj(f[j]) f[j + k]
+    t = problem._toeplitz[0]
+    np.testing.assert_allclose(t[: min(p + 1, 50)], reference[: p + 1], atol=1e-13 * reference[0].real)
+    assert not np.any(t[50:])
+
+
+def test_delay_scan_of_a_long_kernel_computes_only_the_lags_it_uses(monkeypatch):
+    import solvers._kernel_problem as kp
+    f = np.random.default_rng(0).standard_normal(10**5)
+    began = time.perf_counter()
+    t = KernelProblem(f, (3,))._toeplitz[0]                  # np.correlate 'full' is O(m^2): seconds
+    assert time.perf_counter() - began < 0.5
+    np.testing.assert_allclose(t, [f[: f.size - k] @ f[k:] / 2.0 ** (2 * int(np.frexp(np.abs(f).max())[1]))
+                                   for k in range(4)], rtol=1e-12)
+    assert kp.SCAN_MAX_DELAYS == 10**7
+    monkeypatch.setattr(kp, "SCAN_MAX_DELAYS", 100)
+    with pytest.raises(ValueError, match=r"^delay='optimal' \(a scan of 102 delays\) costs 102 delays, above the "
+                                         r"limit of 100; use a smaller size or give the delay explicitly$"):
+        fir_inverse(np.ones(100), 3, delay="optimal")
+
+
+KERNEL_1D = np.array([0.4, 1.0, -0.3, 0.2])
+SCALED_CALLS = {
+    "inverse_kernel-direct": lambda f: inverse_kernel(f, 6, method="direct", delay="optimal", reg=0.0),
+    "inverse_kernel-cg": lambda f: inverse_kernel(f, 6, method="cg"),
+    "inverse_kernel-gd": lambda f: inverse_kernel(f, 6, method="gd", maxiter=60, tol=1e-30),
+    "inverse_kernel-2d": lambda f: inverse_kernel(np.outer(f, KERNEL_1D[::-1]), (3, 3), method="cg"),
+    "fir-ls": lambda f: fir_inverse(f, 6, delay="optimal"),
+    "fir-lms": lambda f: fir_inverse(f, 6, method="lms", n_samples=2000, rng=0),
+    "fir-truncated": lambda f: fir_inverse(f, 6, method="truncated", delay=3),
+    "fir-frequency": lambda f: fir_inverse(f, 6, method="frequency"),
+    "separable": lambda f: separable_inverse(np.outer(f, KERNEL_1D[::-1]), 5, delay="optimal"),
+}
+
+
+@pytest.mark.parametrize("scale", [1e-170, 1e170])
+@pytest.mark.parametrize("name", list(SCALED_CALLS))
+def test_tiny_and_huge_kernels_give_the_scaled_solution(name, scale):
+    # f' = s f: the minimiser is g / s (with reg s^2, the same weighted problem); residual and objective unchanged
+    call = SCALED_CALLS[name]
+    plain, scaled = call(KERNEL_1D), call(scale * KERNEL_1D)
+    assert np.all(np.isfinite(scaled.solution))
+    np.testing.assert_allclose(scaled.solution * scale, plain.solution, rtol=1e-12 if "lms" not in name else 1e-9,
+                               atol=1e-14 * np.abs(plain.solution).max())
+    np.testing.assert_allclose(scaled.residual, plain.residual, atol=1e-12)
+    assert scaled.info["delay"] == plain.info["delay"]
+    np.testing.assert_allclose(scaled.objective, plain.objective, rtol=1e-9, atol=1e-24)
+    np.testing.assert_allclose(scaled.history.gradient_norm / scale, plain.history.gradient_norm, rtol=1e-6,
+                               atol=1e-10)                              # rounding-level gradients differ
+    if "errors_by_delay" in plain.info:
+        np.testing.assert_allclose(scaled.info["errors_by_delay"], plain.info["errors_by_delay"], atol=1e-12)
+
+
+@pytest.mark.parametrize("scale", [1e-150, 1e150])
+def test_regularised_problem_scales_with_the_square_of_the_kernel(scale):
+    plain, scaled = fir_inverse(KERNEL_1D, 6, reg=1e-3), fir_inverse(scale * KERNEL_1D, 6, reg=1e-3 * scale**2)
+    np.testing.assert_allclose(scaled.solution * scale, plain.solution, rtol=1e-12)
+    np.testing.assert_allclose(scaled.objective, plain.objective, rtol=1e-12)
+    assert scaled.info["reg"] == 1e-3 * scale**2
