@@ -150,12 +150,26 @@ def spectral_factor(h, reg: float) -> tuple[float, np.ndarray, np.ndarray]:
     :math:`Q(z) = \sum_k q[k] z^{-k}`, ``q[0] = 1``, all roots strictly inside the circle
     (``h`` trimmed of leading and trailing zeros, degree ``M``).
 
+    Parameters
+    ----------
+    h : array_like, shape (m,)
+        Kernel, as in :func:`iir_inverse`.
+    reg : float
+        :math:`\lambda > 0`.
+
     Returns
     -------
     sigma2 : float
     q : ndarray, shape (M + 1,)
+        Coefficients of ``Q`` (real for a real `h`).
     roots : ndarray of complex, shape (M,)
-        The roots of ``Q``.
+        The roots of ``Q`` (the causal poles of :func:`iir_inverse`).
+
+    Raises
+    ------
+    ValueError
+        Bad `h` or `reg`, degree above ``MAX_FACTOR_DEGREE``, or a factor whose
+        :math:`\sigma^2 |Q|^2 / P` varies by more than ``FACTOR_RTOL`` on the circle.
 
     Notes
     -----
@@ -169,8 +183,16 @@ def spectral_factor(h, reg: float) -> tuple[float, np.ndarray, np.ndarray]:
     matches :math:`P` on the circle to about :math:`\epsilon / \sqrt\lambda` relative
     (``q = numpy.poly(roots)``).  `h` is scaled by a power of two first (``sigma2`` scales
     back), so ``P`` neither overflows nor underflows.
+
+    Examples
+    --------
+    >>> from solvers._iir import spectral_factor
+    >>> sigma2, q, roots = spectral_factor([1.0, -1.0], 0.25)   # 2.25 - z - 1/z = (1 - q/z)(1 - q z)/q
+    >>> round(sigma2, 12), q.round(12), roots.round(12)
+    (1.640388203202, array([ 1.       , -0.6096118]), array([0.6096118+0.j]))
     """
-    c, _ = _trim(np.asarray(h))
+    reg = check_real(reg, "reg", low=0.0, low_open=True)
+    c, _ = _trim(check_invertible(h, ndim=1, name="h"))
     m = c.size - 1
     if m > MAX_FACTOR_DEGREE:
         raise ValueError(f"h has degree {m:,} (taps between the first and last non-zero one), above the "
