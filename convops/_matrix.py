@@ -50,16 +50,16 @@ class _AxisClasses:
     """Output positions of one axis grouped into runs that read the image
     alike.
 
-    Output ``k`` reads image samples ``cols[k, t]`` (``-1``: zero) with
+    Output ``k`` reads image sample ``ext[k + t]`` (``-1``: zero) with
     weight ``w[t]``.  Consecutive outputs whose reads are the previous ones
-    shifted by one sample form a run; every run shares one pattern: the
-    sorted distinct samples ``u`` it reads (taps on the same sample merged)
-    and the 0/1 matrix ``R`` (taps x samples) sending taps to samples.
+    shifted by one sample form a run; every run shares one pattern
+    (:meth:`pattern`), made when it is needed so that the memory stays
+    linear in the number of outputs however many runs a long kernel makes.
     """
 
     def __init__(self, ext: np.ndarray, m: int):
         n_out = ext.size - m + 1
-        cols = sliding_window_view(ext, m)  # (n_out, m) view, no copy
+        self.ext, self.m = ext, m
         # step[p]: extended position p+1 continues position p (shift by one).
         step = ((ext[:-1] >= 0) & (ext[1:] == ext[:-1] + 1)) | ((ext[1:] < 0) & (ext[:-1] < 0))
         # Output k continues output k-1 when steps k-1 .. k+m-2 all hold.
@@ -69,11 +69,24 @@ class _AxisClasses:
         self.starts = starts
         self.sizes = np.diff(np.append(starts, n_out))
         self.label = np.repeat(np.arange(starts.size), self.sizes)
-        self.patterns = []
-        for k0 in starts:
-            row = cols[k0]
-            u = np.unique(row[row >= 0])
-            self.patterns.append((u, (row[:, None] == u[None, :]).astype(np.float64)))
+
+    def pattern(self, run: int):
+        """``(u, taps, inverse)`` of a run: the sorted distinct samples ``u``
+        its first output reads, the taps that read a sample, and the index
+        into ``u`` of the sample each of those taps reads."""
+        row = self.ext[self.starts[run]: self.starts[run] + self.m]
+        taps = np.flatnonzero(row >= 0)
+        u, inverse = np.unique(row[taps], return_inverse=True)
+        return u, taps, inverse
+
+
+def _merge_taps(block: np.ndarray, pattern) -> np.ndarray:
+    """Sum the taps of axis 0 of `block` that read the same sample; the
+    merged axis (one entry per sample of the pattern) moves to the end."""
+    u, taps, inverse = pattern
+    out = np.zeros((u.size,) + block.shape[1:], dtype=block.dtype)
+    np.add.at(out, inverse, block[taps])
+    return np.moveaxis(out, 0, -1)
 
 
 def convolution_matrix(
@@ -176,8 +189,11 @@ def convolution_matrix(
     The build writes the CSR arrays directly: output positions of each
     axis fall into runs that read the image alike (the interior and a few
     positions near each edge), and each combination of runs is one strided
-    block of the CSR arrays filled by broadcasting.  Peak memory is the
-    finished matrix plus O(number of rows).
+    block of the CSR arrays filled by broadcasting.  A kernel longer than
+    the image is first folded or cut (:meth:`Geometry.reduced`, the same
+    matrix), and each run's pattern is made only when its block is, so
+    peak memory is the finished matrix plus O(number of rows) however long
+    the kernel.
 
     The adjoint is ``A.conj().T``; for ``zero`` and ``circular`` it is
     correlation with the conjugate kernel, for the other rules correlation
@@ -220,6 +236,9 @@ def convolution_matrix(
 
 def _build_csr(g: Geometry) -> sp.csr_array:
     ndim = g.ndim
+    dtype = g.weights.dtype
+    # The same matrix from the fewest taps (long kernels folded or cut).
+    g = g.reduced()
     w = g.weights
     classes = [_AxisClasses(g.extension(d), w.shape[d]) for d in range(ndim)]
     col_strides = [int(np.prod(g.in_shape[d + 1:], dtype=np.int64)) for d in range(ndim)]
@@ -229,15 +248,16 @@ def _build_csr(g: Geometry) -> sp.csr_array:
     blocks = {}
     counts = np.zeros([len(c.starts) for c in classes], dtype=np.int64)
     for combo in itertools.product(*(range(len(c.starts)) for c in classes)):
+        patterns = [classes[d].pattern(c) for d, c in enumerate(combo)]
         block = w
-        for d, c in enumerate(combo):
-            block = np.tensordot(block, classes[d].patterns[c][1].astype(w.real.dtype), axes=([0], [0]))
-        flat = block.ravel()
+        for pattern in patterns:
+            block = _merge_taps(block, pattern)
+        flat = block.ravel().astype(dtype, copy=False)
         nz = np.flatnonzero(flat)
         counts[combo] = nz.size
         if nz.size:
             sub = np.unravel_index(nz, block.shape)
-            cols = sum(classes[d].patterns[c][0][sub[d]] * col_strides[d] for d, c in enumerate(combo))
+            cols = sum(patterns[d][0][sub[d]] * col_strides[d] for d in range(ndim))
             blocks[combo] = (flat[nz], cols)
 
     row_counts = counts[np.ix_(*(c.label for c in classes))].ravel()
@@ -248,7 +268,7 @@ def _build_csr(g: Geometry) -> sp.csr_array:
     indptr[0] = 0
     np.cumsum(row_counts, out=indptr[1:])
     del row_counts
-    data = np.empty(nnz, dtype=w.dtype)
+    data = np.empty(nnz, dtype=dtype)
     indices = np.empty(nnz, dtype=idx_dtype)
 
     tasks = []
