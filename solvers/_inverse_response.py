@@ -13,6 +13,7 @@ from convops import float_dtype
 from convops._validation import DEFAULT_MAX_BYTES, check_allocation, check_max_bytes, check_real, ints_per_axis
 
 from ._kernel_problem import check_invertible, parse_delay
+from ._linalg import norm
 from ._result import History, SolverResult
 from ._spectral import ZERO_EPS, zeros_of
 
@@ -213,18 +214,23 @@ def inverse_impulse_response(kernel, shape, *, reg=0.0, tol=1e-12, max_bytes=DEF
     check_allocation(_grid_bytes(tuple(2 * n for n in grid), real), f"the FFT grid of shape "
                      f"{tuple(2 * n for n in grid)} for a support of shape {size}", max_bytes,
                      hint="use a smaller shape or raise max_bytes")
-    fw = f.astype(np.float64 if real else np.complex128)
+    # the problem is solved for 2**-e f (max |taps| in [1/2, 1), exact) and 4**-e reg, so that |H|^2 neither
+    # overflows nor underflows; the samples are 2**-e those of that problem
+    e = int(np.frexp(np.abs(f).max())[1])
+    fw = np.ldexp(f.real, -e) if real else np.ldexp(f.real, -e) + 1j * np.ldexp(f.imag, -e)
+    fw = fw.astype(np.float64 if real else np.complex128)
+    regw = float(np.ldexp(reg, -2 * e)) if reg else 0.0
     smallest, largest = math.inf, 0.0
 
     def sample(grid):
         nonlocal smallest, largest
-        g, a, zeros, rounding = _sample(fw, size, anchor, grid, reg)
-        largest = max(largest, float(a.max()))
-        smallest = min(smallest, float(a.min()))
+        g, a, zeros, rounding = _sample(fw, size, anchor, grid, regw)
+        largest = max(largest, float(np.ldexp(a.max(), e)))
+        smallest = min(smallest, float(np.ldexp(a.min(), e)))
         if not reg and float(a.min()) <= _slack(fw, grid):     # else H has no zero between the points
             refined = _refined_minimum(fw, a, grid)
-            smallest = min(smallest, refined)
-            zeros += int(zeros_of(np.array([refined, largest]), size=math.prod(grid))[0])
+            smallest = min(smallest, float(np.ldexp(refined, e)))
+            zeros += int(zeros_of(np.array([refined, a.max()]), size=math.prod(grid))[0])
             if zeros:
                 raise ValueError(f"H vanishes on the frequency torus: smallest |H| found = {smallest:.3g} "
                                  f"(max |H| = {largest:.6g}); the exact inverse does not exist, use reg > 0 "
@@ -248,12 +254,17 @@ def inverse_impulse_response(kernel, shape, *, reg=0.0, tol=1e-12, max_bytes=DEF
             break
         previous, rounding = current, rounding_fine
 
-    g = current.astype(float_dtype(f), copy=False)
+    with np.errstate(over="ignore"):
+        g = np.ldexp(current, -e) if real else np.ldexp(current.real, -e) + 1j * np.ldexp(current.imag, -e)
+    if not np.all(np.isfinite(g)):
+        raise ValueError(f"the inverse overflows: its samples exceed the largest float64 (max |H| = {largest:.3g}); "
+                         "use a larger reg or scale the kernel")
+    g = g.astype(float_dtype(f), copy=False)
     residual = ss.convolve(f, g, mode="full")
     residual[delay] -= 1
-    error = float(np.linalg.norm(residual))
+    error = norm(residual)
     info = {"grid": grid, "reg": reg, "delay": delay, "anchor": anchor, "change": change,
             "min_abs_H": smallest, "max_abs_H": largest, "error_norm": error}
     return SolverResult(solution=g, iterations=0, converged=True, history=History.empty(),
-                        objective=0.5 * error**2 + 0.5 * reg * float(np.linalg.norm(g)) ** 2, residual=residual,
+                        objective=0.5 * error**2 + (0.5 * reg * norm(g) ** 2 if reg else 0.0), residual=residual,
                         message=f"sampled on a {'x'.join(map(str, grid))} grid", info=info)

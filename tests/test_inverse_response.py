@@ -205,3 +205,18 @@ def test_zero_between_grid_points_is_found(f):
     with pytest.raises(ValueError, match=r"H vanishes on the frequency torus: .*use reg > 0") as caught:
         inverse_impulse_response(f, 6)
     assert float(re.search(r"smallest \|H\| found = (\S+) ", str(caught.value)).group(1)) < 1e-13
+
+
+@pytest.mark.parametrize("scale, reg", [(1e150, 0.0), (1e150, 0.1), (1e-150, 0.0), (1e-150, 0.1), (2.0**-1000, 0.0)],
+                         ids=["huge", "huge-reg", "tiny", "tiny-reg", "near-underflow"])
+def test_scaling_the_kernel_scales_the_inverse(scale, reg):
+    """g(s f, s^2 reg) = g(f, reg) / s, though |H|^2 leaves the float range."""
+    reference = inverse_impulse_response(ZERO_FREE, 5, reg=reg).solution
+    scaled = inverse_impulse_response(ZERO_FREE * scale, 5, reg=reg * scale**2)
+    np.testing.assert_allclose(scaled.solution * scale, reference, rtol=1e-12, atol=1e-12 * np.abs(reference).max())
+    assert math.isfinite(scaled.objective) and scaled.info["min_abs_H"] == pytest.approx(0.2 * scale, rel=1e-12)
+
+
+def test_an_inverse_beyond_the_float_range_is_refused():
+    with pytest.raises(ValueError, match=r"the inverse overflows.*use a larger reg"):
+        inverse_impulse_response(ZERO_FREE * 1e-310, 5)
