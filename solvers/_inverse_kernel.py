@@ -11,7 +11,7 @@ import scipy.signal as ss
 from scipy.sparse.linalg import LinearOperator
 
 from convops import convolution_operator
-from convops._validation import check_kernel, check_option, check_real
+from convops._validation import DEFAULT_MAX_BYTES, check_allocation, check_kernel, check_option, check_real
 
 from ._direct import least_squares
 from ._iterative import gradient_descent, nesterov, pcg
@@ -26,9 +26,11 @@ INVERSE_KERNEL_METHODS = ("auto", "direct", "gd", "nesterov", "cg")
 
 # 'auto' solves directly up to this many unknowns.
 _DIRECT_MAX_UNKNOWNS = 4096
+#: Most DFT points of the default grid of :func:`full_convolution_norm_bound` (beyond: ``||f||_1``).
+NORM_BOUND_MAX_GRID = 2**24
 
 
-def full_convolution_norm_bound(kernel, *, grid=None) -> float:
+def full_convolution_norm_bound(kernel, *, grid=None, max_bytes=DEFAULT_MAX_BYTES) -> float:
     r"""A proven upper bound on the 2-norm of full convolution with `kernel`.
 
     Full convolution on any support is a section of the convolution on
@@ -47,7 +49,10 @@ def full_convolution_norm_bound(kernel, *, grid=None) -> float:
     kernel : array_like
         The kernel ``f``.
     grid : tuple of int, optional
-        DFT grid; default ``max(32 m, 2**(16 / ndim))`` points per axis.
+        DFT grid; default 1 point on an axis of length 1 (exact there), else ``max(32 m, 2**(16 / k))``
+        (``k`` such axes), and ``||f||_1`` alone when that is above ``NORM_BOUND_MAX_GRID`` points.
+    max_bytes : float, optional
+        Memory limit of the grid (``convops._validation.check_allocation``).
 
     Returns
     -------
@@ -61,13 +66,18 @@ def full_convolution_norm_bound(kernel, *, grid=None) -> float:
     True
     """
     f = check_kernel(kernel)
-    grid = grid or tuple(max(32 * m, int(2 ** (16 / f.ndim))) for m in f.shape)
+    l1, k = float(np.abs(f).sum()), max(1, sum(m > 1 for m in f.shape))
+    default = tuple(1 if m == 1 else max(32 * m, int(2 ** (16 / k))) for m in f.shape)
+    if grid is None and math.prod(default) > NORM_BOUND_MAX_GRID:
+        return l1
+    grid = grid or default
+    check_allocation(16 * math.prod(grid), f"the DFT grid {grid} of full_convolution_norm_bound", max_bytes)
     peak = float(np.abs(sfft.fftn(f, s=grid)).max())
     slack = 0.0
     for axis, (m, k) in enumerate(zip(f.shape, grid)):
         offsets = np.abs(np.arange(m) - (m - 1) / 2).reshape([-1 if a == axis else 1 for a in range(f.ndim)])
         slack += math.pi / k * float((offsets * np.abs(f)).sum())
-    return min(peak + slack, float(np.abs(f).sum()))
+    return min(peak + slack, l1)
 
 
 class _NormalEquations:
@@ -145,7 +155,7 @@ def _pcg(problem: KernelProblem, delay, *, tol, maxiter, callback, progress) -> 
 
 
 def inverse_kernel(kernel, size, *, method="auto", delay="center", reg=0.0, tol=None, maxiter=None,
-                   step=None, callback=None, progress=False) -> SolverResult:
+                   step=None, callback=None, progress=False, max_bytes=DEFAULT_MAX_BYTES) -> SolverResult:
     r"""Least-squares FIR inverse of a kernel: ``g`` with ``f * g`` close to ``delta_d``.
 
     Minimises :math:`\tfrac12\|f * g - \delta_d\|_2^2 + \tfrac12\lambda\|g\|_2^2`
@@ -187,6 +197,8 @@ def inverse_kernel(kernel, size, *, method="auto", delay="center", reg=0.0, tol=
         with ``L`` from :func:`full_convolution_norm_bound` (proven).
     callback, progress
         As in :func:`solvers.gradient_descent` (`callback` gets ``g`` of shape `size`).
+    max_bytes : float, optional
+        Memory limit of the work arrays (FFT grids, ``g``, residual; the matrix of ``'direct'``).
 
     Returns
     -------
@@ -234,12 +246,15 @@ def inverse_kernel(kernel, size, *, method="auto", delay="center", reg=0.0, tol=
     size = check_size(size, f.ndim)
     reg = check_real(reg, "reg")
     method = check_option(method, "method", INVERSE_KERNEL_METHODS)
+    if method == "auto":
+        method = "direct" if math.prod(size) <= _DIRECT_MAX_UNKNOWNS else "cg"
+    grid = math.prod(sfft.next_fast_len(p + m - 1) for p, m in zip(size, f.shape))   # >= the full grid
+    check_allocation(8 * grid * np.dtype(np.result_type(f, np.complex64)).itemsize + (method == "direct") * 24
+                     * math.prod(size) * f.size, f"inverse_kernel(method={method!r}) of size {size}", max_bytes)
     problem = KernelProblem(f, size, reg)
     delay, errors = problem.resolve(delay)
     if tol is None:
         tol = 1e-10 if np.finfo(f.dtype).bits == 64 else 1e-5
-    if method == "auto":
-        method = "direct" if math.prod(size) <= _DIRECT_MAX_UNKNOWNS else "cg"
     info = {"method": method, **({} if errors is None else {"errors_by_delay": errors}), "delay": delay}
 
     if method == "direct":

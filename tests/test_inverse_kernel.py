@@ -215,3 +215,40 @@ def test_one_dimensional_inverse_kernel_equals_fir_least_squares(h, length, dela
         assert optimal_fir.info["delay"] == (len(h) + length - 2) // 2
     assert optimal_ik.info["error_norm"] == pytest.approx(optimal_fir.info["error_norm"], rel=1e-9)
     np.testing.assert_allclose(optimal_ik.info["errors_by_delay"], optimal_fir.info["errors_by_delay"], atol=1e-12)
+
+
+@pytest.mark.parametrize("kernel, size, method", [
+    (np.ones(3), 10**9, "auto"), (np.ones((3, 3)), (10**5, 10**5), "auto"), (np.ones((3, 3)), (3000, 3000), "gd"),
+    (np.ones(3), 10**6, "direct"),
+], ids=["1d-cg", "2d-cg", "2d-gd", "1d-direct"])
+def test_work_arrays_above_max_bytes_are_refused_at_once(kernel, size, method):
+    import time
+    from convops._validation import AllocationTooLargeError
+    began = time.perf_counter()
+    with pytest.raises(AllocationTooLargeError, match=rf"^inverse_kernel\(method='\w+'\) of size .* would need about "):
+        inverse_kernel(kernel, size, method=method, max_bytes=2**26)
+    assert time.perf_counter() - began < 0.5
+
+
+@pytest.mark.parametrize("shape", [(1,), (5,), (1, 1), (1, 6), (6, 1), (3, 4), (2, 1, 3)], ids=str)
+def test_norm_bound_is_above_the_largest_singular_value(shape):
+    rng = np.random.default_rng(len(shape))
+    f = rng.standard_normal(shape)
+    sigma = max(np.linalg.norm(convolution_matrix(f, size, boundary="zero", output="full").toarray(), 2)
+                for size in [(6,) * f.ndim, tuple(20 if m > 1 else 1 for m in shape)])
+    bound = full_convolution_norm_bound(f)
+    assert sigma * (1 - 1e-12) <= bound <= np.abs(f).sum() * (1 + 1e-12)
+    if sum(m > 1 for m in shape) <= 1:                   # one axis: the sup of |F| to within 2 pi ||j f||_1 / 32m
+        assert bound <= np.max(np.abs(np.fft.fft(f.ravel(), 2**16))) * (1 + 1e-3) + 1e-12
+
+
+@pytest.mark.parametrize("shape", [(600, 600), (1, 10**7)], ids=str)
+def test_norm_bound_of_a_huge_kernel_returns_at_once(shape):
+    import time
+    from convops._validation import AllocationTooLargeError
+    f = np.ones(shape)
+    began = time.perf_counter()
+    assert full_convolution_norm_bound(f) == f.size            # ||f||_1, here also sup |F| = F(0)
+    assert time.perf_counter() - began < 1.0
+    with pytest.raises(AllocationTooLargeError, match=r"^the DFT grid \(4096, 4096\) of full_convolution_norm_bound"):
+        full_convolution_norm_bound(np.ones((3, 3)), grid=(4096, 4096), max_bytes=2**20)
