@@ -244,7 +244,8 @@ def inverse_impulse_response(kernel, shape, *, reg=0.0, tol=1e-12, max_bytes=DEF
         check_allocation(_grid_bytes(finer, real), f"the FFT grid of shape {finer}", max_bytes,
                          hint=f"the inverse decays too slowly (H nearly vanishes: smallest |H| found = "
                               f"{smallest:.3g}, max |H| = {largest:.6g}; change at the last doubling "
-                              f"{change:.3g} of the largest sample); use reg > 0 or raise max_bytes")
+                              f"{change:.3g} of the largest sample); use {'a larger reg' if reg else 'reg > 0'} "
+                              "or raise max_bytes")
         current, rounding_fine = sample(finer)
         grid = finer
         peak = float(np.abs(current).max())

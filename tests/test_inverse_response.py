@@ -89,6 +89,19 @@ def test_least_squares_inverse_never_has_a_larger_error_than_the_truncated_exact
     assert error < 1.0                                   # and the truncation is a useful inverse
 
 
+@pytest.mark.parametrize("f, sizes", [
+    pytest.param(ZERO_FREE, [5, 9, 15], id="zero-free-odd"),
+    pytest.param(ZERO_FREE, [(4, 6), (8, 10), (12, 14)], id="zero-free-even"),
+    pytest.param(np.array([[1.0, 0.3], [-0.2, 0.1]]), [4, 8, 12], id="2x2"),
+])
+def test_least_squares_inverse_converges_entry_by_entry_to_the_sampled_exact_one(f, sizes):
+    """Same anchor as inverse_kernel's default delay: the entrywise difference falls with the support."""
+    gaps = [np.abs(inverse_impulse_response(f, p).solution - inverse_kernel(f, p, method="direct").solution).max()
+            for p in sizes]
+    assert all(b < 0.5 * a for a, b in zip(gaps, gaps[1:])), gaps
+    assert gaps[-1] < 3e-3
+
+
 @pytest.fixture(scope="module")
 def cross_reg():
     return inverse_impulse_response(CROSS, 65, reg=1e-2)
@@ -152,6 +165,8 @@ def test_slow_decay_is_refused_by_the_memory_limit_suggesting_reg():
         inverse_impulse_response(h, 8, max_bytes=2**22)
     result = inverse_impulse_response(h, 8, reg=1e-2, max_bytes=2**22)
     assert result.info["reg"] == 1e-2
+    with pytest.raises(AllocationTooLargeError, match=r"decays too slowly .*use a larger reg"):
+        inverse_impulse_response(CROSS, 5, reg=1e-12, max_bytes=2**22)
 
 
 @pytest.mark.parametrize("f, p, reg", [
