@@ -227,7 +227,7 @@ def inverse_impulse_response(kernel, shape, *, reg=0.0, tol=1e-12, max_bytes=DEF
         g, a, zeros, rounding = _sample(fw, size, anchor, grid, regw)
         largest = max(largest, float(np.ldexp(a.max(), e)))
         smallest = min(smallest, float(np.ldexp(a.min(), e)))
-        if not reg and float(a.min()) <= _slack(fw, grid):     # else H has no zero between the points
+        if not regw and float(a.min()) <= _slack(fw, grid):    # else H has no zero between the points
             refined = _refined_minimum(fw, a, grid)
             smallest = min(smallest, float(np.ldexp(refined, e)))
             zeros += int(zeros_of(np.array([refined, a.max()]), size=math.prod(grid))[0])
