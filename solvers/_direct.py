@@ -161,16 +161,14 @@ def _dense(A, op, dtype) -> np.ndarray:
     """`A` as a dense array of the working dtype."""
     if isinstance(A, np.ndarray):
         return np.asarray(A, dtype=dtype)
-    m, n = op.shape
-    nbytes = m * n * dtype.itemsize
+    nbytes = op.shape[0] * op.shape[1] * dtype.itemsize
     if nbytes > DENSE_MAX_BYTES:
         instead = "method='sparse' or cgls" if sp.issparse(A) else "cgls"
         raise ValueError(f"the dense form of A (shape {op.shape}) would take {nbytes / 2**20:.0f} MiB, "
                          f"more than the {DENSE_MAX_BYTES // 2**20} MiB allowed; use {instead}")
     if sp.issparse(A):
         return A.toarray().astype(dtype, copy=False)
-    eye = np.eye(n, dtype=dtype)
-    return np.column_stack([apply(op.matvec, eye[:, j], dtype) for j in range(n)])
+    return np.column_stack([apply(op.matvec, e, dtype) for e in np.eye(op.shape[1], dtype=dtype)])
 
 
 def _sparse(A, op, dtype) -> sp.csc_array:
@@ -241,6 +239,5 @@ def _check_sparse_solution(it, op, b, dtype, system) -> None:
     atb_norm = float(np.linalg.norm(apply(op.rmatvec, b, dtype)))
     bound = math.sqrt(np.finfo(dtype).eps) * atb_norm
     if not it.gradient_norm <= bound:  # also refuses NaN
-        raise _rank_deficient(
-            op.shape, f"{system}: ||A^H(A x - b) + reg x|| = {it.gradient_norm:.3g} > "
-                      f"sqrt(eps) ||A^H b|| = {bound:.3g}")
+        raise _rank_deficient(op.shape, f"{system}: ||A^H(A x - b) + reg x|| = {it.gradient_norm:.3g} > "
+                                        f"sqrt(eps) ||A^H b|| = {bound:.3g}")

@@ -25,8 +25,7 @@ from ._result import HistoryRecorder, SolverResult
 
 __all__ = ["gradient_descent", "nesterov", "cgls", "pcg"]
 
-#: Largest relative excess of the default Lipschitz bound over the Lanczos
-#: estimate of ``||A||^2`` (see :func:`operator_norm` with ``upper=True``).
+#: Largest relative excess of the default Lipschitz bound over the Lanczos estimate of ``||A||^2``.
 LIPSCHITZ_TOL = 0.05
 
 #: Seed of the Lanczos start vector used to choose a step, so that solves repeat.
@@ -62,8 +61,7 @@ def _outcome(it: Iterate, k: int, threshold: float, maxiter: int, stop: bool, ru
     if stop:
         return _Outcome(False, "stopped by callback", False)
     if k >= maxiter:
-        return _Outcome(False, f"not converged: maximum number of iterations ({maxiter}) "
-                               "reached", False)
+        return _Outcome(False, f"not converged: maximum number of iterations ({maxiter}) reached", False)
     return None
 
 
@@ -138,10 +136,8 @@ def _start(A, b, x0, reg, tol, maxiter) -> tuple[_Start, float, int]:
     reg = check_real(reg, "reg")
     tol, maxiter = check_stopping(tol, maxiter)
     atb = apply(op.rmatvec, b, dtype)
-    if x is None:
-        x, r, g = np.zeros(op.shape[1], dtype), -b, -atb
-    else:
-        r, g = residual_and_gradient(op, b, x, reg, dtype)
+    x, r, g = (np.zeros(op.shape[1], dtype), -b, -atb) if x is None else (
+        x, *residual_and_gradient(op, b, x, reg, dtype))
     return _Start(op, dtype, b, reg, norm(atb), x, r, g, e), tol, maxiter
 
 
@@ -157,13 +153,13 @@ def _run_least_squares(iterates, s: _Start, *, tol, maxiter, callback, progress,
 
 def _step_size(s: _Start, step, lipschitz) -> dict:
     """The step and how it was chosen (see :func:`gradient_descent`); no Lanczos when x = 0."""
+    unbounded = dict.fromkeys(("step", "operator_norm", "lipschitz", "lipschitz_source"))
     if step is not None:
-        step = check_real(step, "step", low_open=True)
-        return {"step": step, "operator_norm": None, "lipschitz": None, "lipschitz_source": None}
+        return {**unbounded, "step": check_real(step, "step", low_open=True)}
     if lipschitz is not None:
         a_norm, source = check_real(lipschitz, "lipschitz", low_open=True), "given"
     elif s.atb_norm == 0.0:
-        return {"step": None, "operator_norm": None, "lipschitz": None, "lipschitz_source": None}
+        return unbounded
     else:
         a_norm = operator_norm(s.op, maxiter=1000, tol=LIPSCHITZ_TOL, rng=_STEP_SEED, upper=True)
         source = "lanczos"
@@ -216,9 +212,7 @@ def _cgls_iterates(s: _Start) -> Iterator[Iterate]:
         alpha = gamma / delta
         x, r = x + alpha * p, r + alpha * q  # new arrays: an interruption leaves the last iterate intact
         del q
-        g = apply(s.op.rmatvec, r, s.dtype)
-        if s.reg:
-            g += s.reg * x
+        g = apply(s.op.rmatvec, r, s.dtype) + s.reg * x
         gamma, gamma_prev = (gnorm := norm(g)) * gnorm, gamma
         p *= gamma / gamma_prev
         p -= g

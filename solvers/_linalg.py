@@ -13,13 +13,11 @@ __all__ = ["inner", "norm", "ldexp", "exponent"]
 def inner(a: np.ndarray, b: np.ndarray):
     """``sum(conj(a) * b)`` over all elements (a Python or numpy scalar)."""
     a, b = np.asarray(a).reshape(-1), np.asarray(b).reshape(-1)
-    if a.dtype.kind == "c":
-        a = a.conj()
-    return np.einsum("i,i->", a, b)
+    return np.einsum("i,i->", a.conj() if a.dtype.kind == "c" else a, b)
 
 
 def norm(a: np.ndarray) -> float:
-    """Euclidean norm of all elements; rescaled by a power of two only when the sum of squares under- or overflows."""
+    """Euclidean norm of all elements; rescaled by a power of two if the sum of squares leaves the range."""
     a = np.asarray(a).reshape(-1)
     ss = float(sum(np.einsum("i,i->", p, p) for p in ((a.real, a.imag) if a.dtype.kind == "c" else (a,))))
     if ss < np.finfo(a.dtype).tiny or ss == math.inf:
@@ -36,7 +34,5 @@ def exponent(a) -> int:
 
 def ldexp(a, e: int):
     """``a * 2**e`` (exact unless it leaves the floating-point range; an overflow gives inf)."""
-    if not e:
-        return a
     with np.errstate(over="ignore", under="ignore"):
-        return a * 2.0 ** (e // 2) * 2.0 ** (e - e // 2)
+        return a * 2.0 ** (e // 2) * 2.0 ** (e - e // 2) if e else a

@@ -238,7 +238,7 @@ def operator_norm(A, *, maxiter=100, tol=1e-6, rng=None, upper=False,
     dtype = operator_dtype(op)
     if not upper:
         theta, _, e = _lanczos(op, dtype, maxiter, tol, rng)
-        return ldexp(math.sqrt(theta), e)
+        return ldexp(math.sqrt(theta), e)  # theta estimates ||A||^2 / 4**e
     log_term = math.log(1.648 * math.sqrt(op.shape[1] * (2 if dtype.kind == "c" else 1)) / delta)
     steps = min(maxiter, max(2, math.ceil((log_term / math.sqrt(tol / (1 + tol)) + 3) / 2)))
     slack = (log_term / (2 * steps - 3)) ** 2
@@ -246,4 +246,5 @@ def operator_norm(A, *, maxiter=100, tol=1e-6, rng=None, upper=False,
         raise ValueError(f"maxiter={maxiter} Lanczos steps give no upper bound at failure_probability="
                          f"{delta!r}; allowed: more steps or a larger failure_probability")
     theta, invariant, e = _lanczos(op, dtype, steps, None, rng)
-    return ldexp(math.sqrt(theta * (1.0 + math.sqrt(np.finfo(dtype).eps)) / (1.0 if invariant else 1.0 - slack)), e)
+    bound = theta * (1.0 + math.sqrt(np.finfo(dtype).eps)) / (1.0 if invariant else 1.0 - slack)
+    return ldexp(math.sqrt(bound), e)

@@ -12,6 +12,7 @@ import convops
 import solvers._direct as direct
 from solvers import cgls, least_squares
 from reference import random_vector, tikhonov_reference
+from test_iterative import relerr
 
 
 def random_matrix(rng, m, n, rank=None, dtype=np.float64):
@@ -20,10 +21,6 @@ def random_matrix(rng, m, n, rank=None, dtype=np.float64):
     if np.dtype(dtype).kind == "c":
         A = A + 1j * (rng.standard_normal((m, rank)) @ rng.standard_normal((rank, n)))
     return A.astype(dtype)
-
-
-def relerr(x, ref):
-    return np.linalg.norm(x - ref) / np.linalg.norm(ref)
 
 
 SHAPES = {"tall": (30, 12), "wide": (10, 25), "square": (15, 15)}
