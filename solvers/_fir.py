@@ -113,8 +113,7 @@ def _fir_lms(problem: KernelProblem, d: int, *, mu, n_samples, rng, block, rtol,
     return _Solve(g, iterations=n_samples, converged=converged, history=rec.history(),
                   message=f"NLMS ran {n_samples} samples; error {error:.3g} is {verdict} "
                           f"(1 + {rtol:g}) x the least-squares error {ls_error:.3g}",
-                  info={"mu": mu, "n_samples": n_samples, "block": block, "ls_error_norm": ls_error,
-                        "rtol": rtol})
+                  info={"mu": mu, "n_samples": n_samples, "block": block, "ls_error_norm": ls_error, "rtol": rtol})
 
 
 _SOLVERS = {"ls": _fir_ls, "truncated": _fir_truncated, "frequency": _fir_frequency, "lms": _fir_lms}
@@ -127,15 +126,12 @@ def _method_options(method: str, given: dict) -> dict:
         raise ValueError(f"option(s) {stray} do not apply to method={method!r}, "
                          f"which takes {FIR_METHODS[method] or 'no options'}")
     opts = {k: given[k] for k in FIR_METHODS[method]}
-    checks = {
-        "reg": lambda v: check_real(0.0 if v is None else v, "reg", low=0.0),
-        "tol": lambda v: check_real(DEFAULT_TOL if v is None else v, "tol", low=0.0),
-        "mu": lambda v: check_real(0.1 if v is None else v, "mu", low=0.0, high=2.0, low_open=True),
-        "n_samples": lambda v: check_int(50_000 if v is None else v, "n_samples", minimum=1),
-        "rng": lambda v: v,
-        "block": lambda v: None if v is None else check_int(v, "block", minimum=1),
-        "rtol": lambda v: check_real(0.1 if v is None else v, "rtol", low=0.0),
-    }
+    checks = {"reg": lambda v: check_real(0.0 if v is None else v, "reg", low=0.0),
+              "tol": lambda v: check_real(DEFAULT_TOL if v is None else v, "tol", low=0.0),
+              "mu": lambda v: check_real(0.1 if v is None else v, "mu", low=0.0, high=2.0, low_open=True),
+              "n_samples": lambda v: check_int(50_000 if v is None else v, "n_samples", minimum=1), "rng": lambda v: v,
+              "block": lambda v: None if v is None else check_int(v, "block", minimum=1),
+              "rtol": lambda v: check_real(0.1 if v is None else v, "rtol", low=0.0)}
     opts = {k: checks[k](v) for k, v in opts.items()}
     if method == "lms" and opts["block"] is None:
         opts["block"] = max(1, opts["n_samples"] // 200)
@@ -153,9 +149,8 @@ def fir_inverse(h, length, *, delay=0, method="ls", reg=None, tol=None, mu=None,
     length : int
         Number of taps ``p >= 1`` of the inverse.
     delay : int, (int,) or {'center', 'centre', 'optimal'}, optional
-        Index ``d`` of the target spike on the full grid, ``0 <= d <= m + p - 2``,
-        as in :func:`solvers.inverse_kernel`.  Default 0: a causal inverse,
-        right for minimum-phase kernels only.
+        Index ``d`` of the target spike on the full grid, ``0 <= d <= m + p - 2``, as in
+        :func:`solvers.inverse_kernel`.  Default 0: a causal inverse, right for minimum-phase kernels only.
     method : {'ls', 'truncated', 'frequency', 'lms'}, optional
         ``'ls'`` (default): least squares, the optimum for the support.
         ``'truncated'``: the exact IIR inverse's impulse response, cut.
@@ -186,23 +181,19 @@ def fir_inverse(h, length, *, delay=0, method="ls", reg=None, tol=None, mu=None,
         ``residual``: ``h * g - delta_d``, shape ``(m + p - 1,)``.
         ``objective``: ``0.5 ||h * g - delta_d||^2 + 0.5 reg ||g||^2``.
         ``history``: one row, or for ``'lms'`` ``g = 0`` then one per block.
-        ``info``: ``'delay'`` (int), ``'method'``, ``'reg'``, ``'error_norm'``
-        (``||h * g - delta_d||_2``), ``'max_frequency_error'``
-        (``max |H(w) G(w) - exp(-i w d)|`` on ``'nfft'`` frequencies, the next
-        power of two ``>= 16 (m + p)``); ``'errors_by_delay'`` with ``delay='optimal'``;
-        ``'phase'`` for ``'truncated'``; ``'mu'``, ``'n_samples'``, ``'block'``,
-        ``'rtol'`` and ``'ls_error_norm'`` for ``'lms'``.
+        ``info``: ``'delay'`` (int), ``'method'``, ``'reg'``, ``'error_norm'`` (``||h * g - delta_d||_2``),
+        ``'max_frequency_error'`` (``max |H(w) G(w) - exp(-i w d)|`` on ``'nfft'`` frequencies, the next power of
+        two ``>= 16 (m + p)``); ``'errors_by_delay'`` with ``delay='optimal'``; ``'phase'`` for ``'truncated'``;
+        ``'mu'``, ``'n_samples'``, ``'block'``, ``'rtol'`` and ``'ls_error_norm'`` for ``'lms'``.
 
     Raises
     ------
     ValueError
-        Empty, all-zero, non-1-D or non-finite `h`; ``length < 1``; a delay
-        outside ``0..m+p-2`` or an unknown word; work above a limit, refused
-        at once (``length**2``, ``(m + length - 1) length`` or ``n_samples
-        length`` above 2e9, ``n_samples`` or scanned delays above 1e7, a frequency grid above
-        2**26 points); an unknown method; an option given to a method that
-        does not take it or out of range; a zero of `h` on the unit circle
-        (``'truncated'``) or of ``H`` on the ``p``-point DFT grid (``'frequency'``).
+        Empty, all-zero, non-1-D or non-finite `h`; ``length < 1``; a delay outside ``0..m+p-2`` or an unknown
+        word; work above a limit, refused at once (``length**2``, ``(m + length - 1) length`` or ``n_samples
+        length`` above 2e9, ``n_samples`` or scanned delays above 1e7, a frequency grid above 2**26 points); an
+        unknown method; an option given to a method that does not take it or out of range; a zero of `h` on the
+        unit circle (``'truncated'``) or of ``H`` on the ``p``-point DFT grid (``'frequency'``).
     TypeError
         Non-numeric `h`; non-integer `length`, `delay`, `n_samples` or `block`.
 
@@ -212,32 +203,28 @@ def fir_inverse(h, length, *, delay=0, method="ls", reg=None, tol=None, mu=None,
 
     .. math:: \min_g \tfrac12 \|A g - \delta_d\|_2^2 + \tfrac12 \lambda \|g\|_2^2 ,
 
-    the 1-D :func:`solvers.inverse_kernel`; ``'ls'`` solves its Toeplitz normal
-    equations by Levinson (``scipy.linalg.solve_toeplitz``, ``O(p^2)``).
+    the 1-D :func:`solvers.inverse_kernel`; ``'ls'`` solves its Toeplitz normal equations by Levinson
+    (``scipy.linalg.solve_toeplitz``, ``O(p^2)``).
 
-    ``'truncated'`` keeps ``g[n] = g_IIR[n - d]``, ``n = 0..p-1`` (for
-    ``h = [1, -a]``, ``d = 0``: ``a^n``, error ``|a|^p``).  ``'frequency'`` is
-    ``g = IDFT_p(exp(-2 pi i k d / p) / H_p[k])``, ``H_p`` the ``p``-point DFT
-    of ``h`` folded modulo ``p``: exact for circular convolution on ``p`` points.
+    ``'truncated'`` keeps ``g[n] = g_IIR[n - d]``, ``n = 0..p-1`` (for ``h = [1, -a]``, ``d = 0``: ``a^n``, error
+    ``|a|^p``).  ``'frequency'`` is ``g = IDFT_p(exp(-2 pi i k d / p) / H_p[k])``, ``H_p`` the ``p``-point DFT of
+    ``h`` folded modulo ``p``: exact for circular convolution on ``p`` points.
 
-    ``'lms'`` (normalised LMS) adapts ``g`` so that ``(g * h * u)[n]`` tracks
-    ``u[n - d]`` for unit-variance white noise ``u``:
+    ``'lms'`` (normalised LMS) adapts ``g`` so that ``(g * h * u)[n]`` tracks ``u[n - d]`` for unit-variance white
+    noise ``u``:
 
     .. math:: e_n = u[n-d] - g^T x_n, \qquad
               g \leftarrow g + \frac{\mu\, e_n\, \overline{x_n}}
               {\|x_n\|^2 + \epsilon}
 
-    with ``x_n = (x[n], ..., x[n-p+1])``, ``x = h * u`` from rest and
-    ``epsilon = 0.1 p ||h||^2`` (so a rare near-zero regressor cannot throw
-    ``g`` far off).  As ``u`` is white, the mean squared error of a fixed
-    ``g`` is ``||h * g - delta_d||^2``: LMS hunts the ``'ls'`` solution
-    (``lambda = 0``), misadjusted by about ``mu / (2 - mu)``.  History:
-    ``objective`` is the mean ``|e_n|^2`` of each block (row 0: 1),
-    ``residual_norm`` and ``gradient_norm`` those of ``h * g - delta_d`` at
-    the block's end.
+    with ``x_n = (x[n], ..., x[n-p+1])``, ``x = h * u`` from rest and ``epsilon = 0.1 p ||h||^2`` (so a rare
+    near-zero regressor cannot throw ``g`` far off).  As ``u`` is white, the mean squared error of a fixed ``g``
+    is ``||h * g - delta_d||^2``: LMS hunts the ``'ls'`` solution (``lambda = 0``), misadjusted by about
+    ``mu / (2 - mu)``.  History: ``objective`` is the mean ``|e_n|^2`` of each block (row 0: 1), ``residual_norm`` and
+    ``gradient_norm`` those of ``h * g - delta_d`` at the block's end.
 
-    ``delay='optimal'`` (the optimum-lag spiking filter) scans the LS errors
-    of all delays in ``O((m + p) p)``; every method takes that delay.
+    ``delay='optimal'`` (the optimum-lag spiking filter) scans the LS errors of all delays in ``O((m + p) p)``;
+    every method takes that delay.
 
     References
     ----------
@@ -267,8 +254,7 @@ def fir_inverse(h, length, *, delay=0, method="ls", reg=None, tol=None, mu=None,
     h = check_invertible(h, ndim=1, name="h")
     p = check_int(length, "length", minimum=1)
     method = check_option(method, "method", FIR_METHODS)
-    opts = _method_options(method, dict(reg=reg, tol=tol, mu=mu, n_samples=n_samples,
-                                        rng=rng, block=block, rtol=rtol))
+    opts = _method_options(method, dict(reg=reg, tol=tol, mu=mu, n_samples=n_samples, rng=rng, block=block, rtol=rtol))
     if method == "lms":
         opts["progress"] = progress
     reg = opts.pop("reg", 0.0)

@@ -286,8 +286,7 @@ def wiener_filter(blurred, kernel, c) -> np.ndarray:
     Raises
     ------
     ValueError
-        Negative or non-finite `c`, `c` of another shape (or not symmetric),
-        bad inputs as for :func:`inverse_filter`.
+        Negative or non-finite `c`, `c` of another shape (or not symmetric), bad inputs as for :func:`inverse_filter`.
     TypeError
         Non-numeric inputs or complex `c`.
 

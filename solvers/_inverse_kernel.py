@@ -33,10 +33,9 @@ NORM_BOUND_MAX_GRID = 2**24
 def full_convolution_norm_bound(kernel, *, grid=None, max_bytes=DEFAULT_MAX_BYTES) -> float:
     r"""A proven upper bound on the 2-norm of full convolution with `kernel`.
 
-    Full convolution on any support is a section of the convolution on
-    infinite sequences, of norm :math:`\sup_\omega |F(\omega)|`, at most the
-    maximum on a DFT grid plus the largest change of :math:`|F|` between
-    grid points:
+    Full convolution on any support is a section of the convolution on infinite sequences, of norm
+    :math:`\sup_\omega |F(\omega)|`, at most the maximum on a DFT grid plus the largest change of :math:`|F|`
+    between grid points:
 
     .. math:: \sup_\omega |F(\omega)| \le \max_k |F(\omega_k)| +
               \sum_{a} \frac{\pi}{K_a} \sum_j |j_a - c_a|\,|f_j|
@@ -150,18 +149,16 @@ def _pcg(problem: KernelProblem, delay, *, tol, maxiter, callback, progress) -> 
 
     wrapped = None if callback is None else (lambda x, k: callback(problem.to_g(x.reshape(problem.size)), k))
     return pcg(normal.operator(normal.apply, b.dtype), b, tol=tol, maxiter=maxiter, callback=wrapped,
-               preconditioner=normal.operator(normal.solve_preconditioner, b.dtype), progress=progress,
-               measure=measure)
+               preconditioner=normal.operator(normal.solve_preconditioner, b.dtype), progress=progress, measure=measure)
 
 
 def inverse_kernel(kernel, size, *, method="auto", delay="center", reg=0.0, tol=None, maxiter=None,
                    step=None, callback=None, progress=False, max_bytes=DEFAULT_MAX_BYTES) -> SolverResult:
     r"""Least-squares FIR inverse of a kernel: ``g`` with ``f * g`` close to ``delta_d``.
 
-    Minimises :math:`\tfrac12\|f * g - \delta_d\|_2^2 + \tfrac12\lambda\|g\|_2^2`
-    over ``g`` of shape `size`, with full (zero-boundary) convolution.  The
-    residual is never zero (the exact inverse is IIR); it falls geometrically
-    with the size unless the transfer function has zeros on the unit circle.
+    Minimises :math:`\tfrac12\|f * g - \delta_d\|_2^2 + \tfrac12\lambda\|g\|_2^2` over ``g`` of shape `size`, with
+    full (zero-boundary) convolution.  The residual is never zero (the exact inverse is IIR); it falls
+    geometrically with the size unless the transfer function has zeros on the unit circle.
 
     Parameters
     ----------
@@ -170,20 +167,15 @@ def inverse_kernel(kernel, size, *, method="auto", delay="center", reg=0.0, tol=
     size : int or tuple of int
         Shape ``(p, q)`` of the inverse (an int is used on every axis).
     method : {'auto', 'direct', 'gd', 'nesterov', 'cg'}, optional
-        ``'direct'``: :func:`solvers.least_squares` on the full convolution
-        matrix.  ``'gd'``, ``'nesterov'``: :func:`solvers.gradient_descent`,
-        :func:`solvers.nesterov` on :func:`convops.convolution_operator`.
-        ``'cg'``: :func:`solvers.pcg` on the normal equations by FFT,
-        preconditioned by T. Chan's circulant.  ``'auto'``: ``'direct'`` up
-        to 4096 unknowns, else ``'cg'``.
+        ``'direct'``: :func:`solvers.least_squares` on the full convolution matrix.  ``'gd'``, ``'nesterov'``:
+        :func:`solvers.gradient_descent`, :func:`solvers.nesterov` on :func:`convops.convolution_operator`.
+        ``'cg'``: :func:`solvers.pcg` on the normal equations by FFT, preconditioned by T. Chan's circulant.
+        ``'auto'``: ``'direct'`` up to 4096 unknowns, else ``'cg'``.
     delay : 'center', 'optimal', int or tuple of int, optional
-        Position ``d`` of the impulse on the full grid (shape ``m + p - 1``;
-        an int is used on every axis).
-        ``'center'`` (alias ``'centre'``) is ``(m + p - 2) // 2`` per axis.
-        ``'optimal'`` (the optimum-lag spiking filter) computes the error
-        :math:`\|f * g_d - \delta_d\|_2` of every delay (1-D: a Toeplitz
-        recursion in ``O((m + p) p)``; N-D: one dense QR of
-        ``[A; sqrt(reg) I]``) and takes the smallest (ties within 1e-9 go
+        Position ``d`` of the impulse on the full grid (shape ``m + p - 1``; an int is used on every axis).
+        ``'center'`` (alias ``'centre'``) is ``(m + p - 2) // 2`` per axis. ``'optimal'`` (the optimum-lag spiking
+        filter) computes the error :math:`\|f * g_d - \delta_d\|_2` of every delay (1-D: a Toeplitz recursion in
+        ``O((m + p) p)``; N-D: one dense QR of ``[A; sqrt(reg) I]``) and takes the smallest (ties within 1e-9 go
         to the delay nearest the centre); see ``info['errors_by_delay']``.
     reg : float, optional
         Tikhonov weight :math:`\lambda \ge 0`.
@@ -193,8 +185,8 @@ def inverse_kernel(kernel, size, *, method="auto", delay="center", reg=0.0, tol=
     maxiter : int, optional
         Iteration limit (default 10 000; ``max(200, 10 * sqrt(p q))`` for ``'cg'``).
     step : float, optional
-        Fixed step for ``'gd'``/``'nesterov'`` (e.g. 5e-5); default ``1/L``
-        with ``L`` from :func:`full_convolution_norm_bound` (proven).
+        Fixed step for ``'gd'``/``'nesterov'`` (e.g. 5e-5); default ``1/L`` with ``L`` from
+        :func:`full_convolution_norm_bound` (proven).
     callback, progress
         As in :func:`solvers.gradient_descent` (`callback` gets ``g`` of shape `size`).
     max_bytes : float, optional
@@ -203,26 +195,24 @@ def inverse_kernel(kernel, size, *, method="auto", delay="center", reg=0.0, tol=
     Returns
     -------
     SolverResult
-        ``solution`` is ``g`` (shape `size`); ``residual`` is
-        ``f * g - delta_d`` on the full grid; ``info`` holds ``delay``,
-        ``method``, ``error_norm`` (:math:`\|f * g - \delta_d\|_2`) and, for
-        ``delay='optimal'``, ``errors_by_delay`` (that error for every delay).
+        ``solution`` is ``g`` (shape `size`); ``residual`` is ``f * g - delta_d`` on the full grid; ``info`` holds
+        ``delay``, ``method``, ``error_norm`` (:math:`\|f * g - \delta_d\|_2`) and, for ``delay='optimal'``,
+        ``errors_by_delay`` (that error for every delay).
 
     Raises
     ------
     ValueError
-        All-zero or non-finite kernel, size < 1, negative `reg`, a delay outside
-        the full grid, an unknown method, or ``'optimal'`` above the cost limits
-        (a dense QR of more than 2.5e7 entries, a 1-D scan above 2e9 operations or 1e7 delays).
+        All-zero or non-finite kernel, size < 1, negative `reg`, a delay outside the full grid, an unknown method,
+        or ``'optimal'`` above the cost limits (a dense QR of more than 2.5e7 entries, a 1-D scan above 2e9
+        operations or 1e7 delays); work arrays above `max_bytes` (``AllocationTooLargeError``).
     TypeError
         Non-integer size or delay.
 
     Notes
     -----
-    The gradient is the correlation :math:`f \star (f * g - \delta_d) + \lambda g`
-    (``'valid'``).  ``'cg'`` applies ``A^H A`` as convolution with the
-    autocorrelation of ``f`` by FFT on ``p + m - 1`` points per axis: two
-    FFT pairs per iteration, no matrix.
+    The gradient is the correlation :math:`f \star (f * g - \delta_d) + \lambda g` (``'valid'``).  ``'cg'``
+    applies ``A^H A`` as convolution with the autocorrelation of ``f`` by FFT on ``p + m - 1`` points per axis:
+    two FFT pairs per iteration, no matrix.
 
     References
     ----------

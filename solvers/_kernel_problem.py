@@ -101,9 +101,8 @@ def pow2(a, e: int):
 
 
 class KernelProblem:
-    """One inverse-kernel problem: kernel, support `size`, Tikhonov `reg`, posed for ``f = 2**-e kernel``
-    (``max|f|`` in ``[1/2, 1)``, exact) and ``reg 4**-e``: its minimiser ``h`` gives ``g = 2**-e h``
-    (:meth:`to_g`); residual and objective are the same, gradients are ``2**-e`` those of ``g``."""
+    """Kernel, support `size`, Tikhonov `reg`, posed for ``f = 2**-e kernel`` (``max|f|`` in ``[1/2, 1)``) and
+    ``reg 4**-e``: ``g = 2**-e h`` (:meth:`to_g`); residual and objective are the same, gradients ``2**-e`` times."""
 
     def __init__(self, kernel: np.ndarray, size: tuple[int, ...], reg: float = 0.0):
         self.e = int(np.frexp(np.abs(kernel).max())[1])
@@ -151,8 +150,7 @@ class KernelProblem:
     # -- 1-D: Toeplitz normal equations T g = A^H delta_d, T = A^H A + reg I ----------
     @functools.cached_property
     def _toeplitz(self):
-        """Autocorrelation t[k] = sum_j conj(f[j]) f[j + k], k = 0..p (direct sums for p < 64, else an
-        FFT on next_fast_len(m + p) points, O((m + p) log)), and the first column of T."""
+        """t[k] = sum_j conj(f[j]) f[j + k], k = 0..p (sums for p < 64, else one FFT), and T's first column."""
         f, (p,) = self.f, self.size
         t, lags = np.zeros(p + 1, dtype=f.dtype), min(p + 1, f.size)      # t[k] = 0 for k >= m
         if p < 64:
@@ -174,7 +172,8 @@ class KernelProblem:
     def delay_errors(self) -> np.ndarray:
         """Error ``||f * g_d - delta_d||`` of every delay, in double precision: in 1-D the scan,
         checked at two delays by direct solves; when that fails or in N-D, dense QR."""
-        wide = self if self.f.dtype in (np.float64, np.complex128) else KernelProblem(self.f.astype(np.result_type(self.f, np.float64)), self.size, self.reg)
+        wide = self if self.f.dtype in (np.float64, np.complex128) else \
+            KernelProblem(self.f.astype(np.result_type(self.f, np.float64)), self.size, self.reg)
         if self.f.ndim == 1:
             errors = wide._scan()
             checks = {best_delay(errors)[0], errors.size - 1}
@@ -220,10 +219,8 @@ class KernelProblem:
         with ``Q_A`` the rows of ``A`` and ``q_d = Q_A^H e_d``, ``||A g_d - e_d||^2 =
         1 - 2 ||q_d||^2 + q_d^H (Q_A^H Q_A) q_d`` (``1 - ||q_d||^2`` when reg = 0)."""
         rows, unknowns = math.prod(self.full_shape), math.prod(self.size)
-        if (rows + unknowns) * unknowns > DENSE_QR_MAX_ENTRIES:
-            raise ValueError(f"delay='optimal' factorises a dense {rows + unknowns}x{unknowns} matrix, "
-                             f"above the limit of {DENSE_QR_MAX_ENTRIES:,} entries; give the delay "
-                             "explicitly or use a smaller size")
+        refuse((rows + unknowns) * unknowns, f"delay='optimal' factorising a dense {rows + unknowns}x{unknowns} "
+               "matrix", DENSE_QR_MAX_ENTRIES, "entries")
         A = self.matrix().toarray()
         if self.reg:
             A = np.vstack([A, math.sqrt(self.reg) * np.eye(unknowns, dtype=A.dtype)])

@@ -45,9 +45,9 @@ def restore(blurred, kernel, *, boundary, reg=0.0, method="auto", output="same",
             callback=None, progress=False) -> SolverResult:
     r"""Restore an image blurred by `kernel` under a boundary rule (Solution I).
 
-    Solves :math:`\min_x \|A x - y\|_2^2 + \lambda \|x\|_2^2` with ``A`` the convolution
-    matrix of `kernel` for the boundary rule and output window (``order='C'``), the same model
-    of the edges as the blur; with :math:`\lambda = 0` the minimum-norm solution :math:`A^+ y`.
+    Solves :math:`\min_x \|A x - y\|_2^2 + \lambda \|x\|_2^2` with ``A`` the convolution matrix of `kernel` for
+    the boundary rule and output window (``order='C'``), the same model of the edges as the blur; with
+    :math:`\lambda = 0` the minimum-norm solution :math:`A^+ y`.
 
     Parameters
     ----------
@@ -60,13 +60,11 @@ def restore(blurred, kernel, *, boundary, reg=0.0, method="auto", output="same",
     reg : float, optional
         Tikhonov weight :math:`\lambda \ge 0`.
     method : {'auto', 'direct', 'cg', 'fft', 'dct'}, optional
-        ``'fft'`` (circular, ``'same'``: exact, by the DFT), ``'dct'``
-        (symmetric, ``'same'``, kernel of odd size equal to its flip on each
-        axis: exact, by the DCT-II), ``'direct'`` (:func:`solvers.least_squares`
-        on the sparse matrix), ``'cg'`` (:func:`solvers.cgls` on
-        :func:`convops.convolution_operator`).  ``'auto'``: ``'fft'`` or
-        ``'dct'`` when they apply, else ``'direct'`` up to 64x64 pixels
-        (matrix fitting in memory), else ``'cg'``.
+        ``'fft'`` (circular, ``'same'``: exact, by the DFT), ``'dct'`` (symmetric, ``'same'``, kernel of odd size
+        equal to its flip on each axis: exact, by the DCT-II), ``'direct'`` (:func:`solvers.least_squares` on the
+        sparse matrix), ``'cg'`` (:func:`solvers.cgls` on :func:`convops.convolution_operator`).  ``'auto'``:
+        ``'fft'`` or ``'dct'`` when they apply, else ``'direct'`` up to 64x64 pixels (matrix fitting in memory),
+        else ``'cg'``.
     output : {'same', 'full', 'valid'}, optional
         Window of the blur model: the image has the shape of `blurred`, ``N - m + 1``
         (``'full'``) or ``N + m - 1`` (``'valid'``: `boundary` is unused).
@@ -90,10 +88,10 @@ def restore(blurred, kernel, *, boundary, reg=0.0, method="auto", output="same",
 
     Notes
     -----
-    The DFT diagonalises circular ``'same'`` convolution, the orthonormal DCT-II symmetric
-    ``'same'`` convolution with a centro-symmetric kernel (see ``solvers._spectral.Spectrum``).
-    Both compute :math:`x = Q^H \bar\Lambda (|\Lambda|^2 + \lambda)^{-1} Q y`, with 0 at the
-    zeros of :math:`\Lambda` (the one zero rule), right whenever representable.
+    The DFT diagonalises circular ``'same'`` convolution, the orthonormal DCT-II symmetric ``'same'`` convolution
+    with a centro-symmetric kernel (see ``solvers._spectral.Spectrum``). Both compute :math:`x = Q^H \bar\Lambda
+    (|\Lambda|^2 + \lambda)^{-1} Q y`, with 0 at the zeros of :math:`\Lambda` (the one zero rule), right whenever
+    representable.
 
     Examples
     --------
@@ -141,14 +139,11 @@ def restore(blurred, kernel, *, boundary, reg=0.0, method="auto", output="same",
     else:
         op = convolution_operator(f, shape, boundary=boundary, output=output)
         if method == "direct":
-            solved = least_squares(convolution_matrix(f, shape, boundary=boundary, output=output),
-                                   y.ravel(), reg=reg)
+            solved = least_squares(convolution_matrix(f, shape, boundary=boundary, output=output), y.ravel(), reg=reg)
         else:
-            solved = cgls(op, y.ravel(), reg=reg, tol=tol, maxiter=maxiter, callback=callback,
-                          progress=progress)
+            solved = cgls(op, y.ravel(), reg=reg, tol=tol, maxiter=maxiter, callback=callback, progress=progress)
         x = solved.solution.reshape(shape)
-        iterations, converged, message, history = (solved.iterations, solved.converged, solved.message,
-                                                   solved.history)
+        iterations, converged, message, history = (solved.iterations, solved.converged, solved.message, solved.history)
     residual = np.asarray(op.apply(x)) - y
     with np.errstate(over="ignore"):                                  # inf when a square overflows
         objective = float(0.5 * np.float64(norm(residual)) ** 2 + (0.5 * reg * np.float64(norm(x)) ** 2 if reg else 0))

@@ -31,9 +31,8 @@ def separate(kernel, *, rtol: float | None = None) -> tuple[np.ndarray, np.ndarr
     kernel : array_like, shape (m, n)
         Real or complex, finite.
     rtol : float, optional
-        Separable when ``sigma_2 <= rtol sigma_1``.  Default
-        ``max(1e-10, 100 max(m, n) eps)`` (``eps`` of the kernel's dtype:
-        rounding to float32 alone leaves ``sigma_2 / sigma_1 ~ 1e-7``).
+        Separable when ``sigma_2 <= rtol sigma_1``.  Default ``max(1e-10, 100 max(m, n) eps)`` (``eps`` of the
+        kernel's dtype: rounding to float32 alone leaves ``sigma_2 / sigma_1 ~ 1e-7``).
 
     Returns
     -------
@@ -52,8 +51,7 @@ def separate(kernel, *, rtol: float | None = None) -> tuple[np.ndarray, np.ndarr
 
     Notes
     -----
-    From the SVD ``kernel = U diag(sigma) V^H``: ``col = sqrt(sigma_1) U[:, 0]``,
-    ``row = sqrt(sigma_1) V^H[0, :]``.
+    From the SVD ``kernel = U diag(sigma) V^H``: ``col = sqrt(sigma_1) U[:, 0]``, ``row = sqrt(sigma_1) V^H[0, :]``.
 
     Examples
     --------
@@ -102,21 +100,18 @@ def separable_inverse(kernel, size, *, method: str = "ls", delay="centre",
     rtol : float, optional
         Rank tolerance of :func:`separate`.
     **options
-        Passed to :func:`solvers.fir_inverse` for both axes (``reg`` acts on
-        each axis, which is not the 2-D Tikhonov problem).
+        Passed to :func:`solvers.fir_inverse` for both axes (``reg`` acts on each axis, which is not the 2-D
+        Tikhonov problem).
 
     Returns
     -------
     SolverResult
-        ``solution``: ``g = outer(g1, g2)``, shape ``(p, q)``, dtype
-        ``convops.float_dtype(kernel)``; ``residual``: ``f * g - delta_d`` on
-        the full grid; ``objective``: ``0.5 ||f * g - delta_d||_F^2``;
-        ``iterations`` and ``converged`` combine the two axes; ``info``:
-        ``'delay'`` ``(d1, d2)``, ``'method'``, ``'factors'`` ``(col, row)``,
-        ``'axes'`` (the 1-D results), ``'error_norms'`` ``(e1, e2)``,
-        ``'error_norm'``, ``'error_bound'`` (``e1 + e2 + e1 e2``), and as in
-        :func:`solvers.fir_inverse` (grid ``>= 4 (m + p)`` by ``>= 4 (n + q)``)
-        ``'max_frequency_error'`` and ``'nfft'``.
+        ``solution``: ``g = outer(g1, g2)``, shape ``(p, q)``, dtype ``convops.float_dtype(kernel)``;
+        ``residual``: ``f * g - delta_d`` on the full grid; ``objective``: ``0.5 ||f * g - delta_d||_F^2``;
+        ``iterations`` and ``converged`` combine the two axes; ``info``: ``'delay'`` ``(d1, d2)``, ``'method'``,
+        ``'factors'`` ``(col, row)``, ``'axes'`` (the 1-D results), ``'error_norms'`` ``(e1, e2)``,
+        ``'error_norm'``, ``'error_bound'`` (``e1 + e2 + e1 e2``), and as in :func:`solvers.fir_inverse` (grid
+        ``>= 4 (m + p)`` by ``>= 4 (n + q)``) ``'max_frequency_error'`` and ``'nfft'``.
 
     Raises
     ------
@@ -137,11 +132,10 @@ def separable_inverse(kernel, size, *, method: str = "ls", delay="centre",
 
     .. math:: \|f * g - \delta_d\|^2 = e_1^2 + e_2^2 - e_1^2 e_2^2 .
 
-    The full convolution matrix of ``f`` is ``A_1 \otimes A_2``, with
-    pseudo-inverse ``A_1^+ \otimes A_2^+``: with ``reg = 0`` the separable LS
-    inverse *is* the 2-D one of :func:`solvers.inverse_kernel`, for two 1-D
-    solves; with ``reg > 0`` or another method it approximates it.  Kernels
-    of higher rank need :func:`solvers.inverse_kernel`.
+    The full convolution matrix of ``f`` is ``A_1 \otimes A_2``, with pseudo-inverse ``A_1^+ \otimes A_2^+``: with
+    ``reg = 0`` the separable LS inverse *is* the 2-D one of :func:`solvers.inverse_kernel`, for two 1-D solves;
+    with ``reg > 0`` or another method it approximates it.  Kernels of higher rank need
+    :func:`solvers.inverse_kernel`.
 
     References
     ----------
@@ -177,8 +171,7 @@ def separable_inverse(kernel, size, *, method: str = "ls", delay="centre",
     rec = HistoryRecorder()
     rec.record(objective=0.5 * error**2, residual_norm=error,
                gradient_norm=pow2(np.linalg.norm(problem.gradient(pow2(g, problem.e), residual)), problem.e))
-    return SolverResult(
-        solution=g.astype(float_dtype(k)), iterations=sum(a.iterations for a in axes),
+    return SolverResult(solution=g.astype(float_dtype(k)), iterations=sum(a.iterations for a in axes),
         converged=all(a.converged for a in axes), history=rec.history(), objective=0.5 * error**2,
         residual=residual.astype(float_dtype(k)), message=f"outer product of two 1-D '{method}' inverses",
         info={"delay": d, "method": method, "factors": (col, row), "axes": tuple(axes),

@@ -38,8 +38,7 @@ def zeros_of(H, *, size=None, rtol=None) -> np.ndarray:
     return a <= rtol * a.max()
 
 
-def eigenvalues(kernel: np.ndarray, shape, basis: str = "fft", *, real: bool = False,
-                max_bytes=DEFAULT_MAX_BYTES) -> np.ndarray:
+def eigenvalues(kernel, shape, basis: str = "fft", *, real=False, max_bytes=DEFAULT_MAX_BYTES) -> np.ndarray:
     r"""Eigenvalues of ``same`` convolution with `kernel` in the basis that diagonalises it.
 
     ``'fft'`` (circular boundary): ``psf2otf(kernel, shape, real=real)``; ``'dct'`` (symmetric

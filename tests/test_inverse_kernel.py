@@ -178,7 +178,7 @@ def test_bad_input(kwargs, error, pattern):
 
 
 def test_optimal_delay_refuses_what_it_cannot_factorise():
-    with pytest.raises(ValueError, match="delay='optimal' factorises a dense"):
+    with pytest.raises(ValueError, match="delay='optimal' factorising a dense"):
         inverse_kernel(CROSS, (101, 101), delay="optimal")
 
 
