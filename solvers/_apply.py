@@ -62,7 +62,7 @@ def inverse_anchor(kernel_shape, inverse_shape, delay="center") -> tuple[tuple[i
 
     Examples
     --------
-    >>> from solvers._apply import inverse_anchor
+    >>> from solvers import inverse_anchor
     >>> inverse_anchor((9, 8), (15, 15))      # odd/odd: no shift; even kernel: -1
     ((7, 6), (0, -1))
     """
@@ -201,7 +201,7 @@ def apply_inverse(blurred, inverse, *, boundary="symmetric", kernel_shape=None, 
     >>> import numpy as np
     >>> from convops import convolution_operator, motion_psf
     >>> from solvers import inverse_kernel
-    >>> from solvers._apply import apply_inverse
+    >>> from solvers import apply_inverse
     >>> f = 0.5 * motion_psf(4, shape=(1, 4)) + 0.5 * np.eye(1, 4, 1)   # even length
     >>> x = np.zeros((5, 12)); x[2, 5] = 1.0
     >>> y = convolution_operator(f, x.shape, boundary="zero", output="same").apply(x)

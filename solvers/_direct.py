@@ -8,7 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as sla
 
-from convops._validation import check_real
+from convops._validation import check_option, check_real
 
 from ._operators import apply, least_squares_iterate, problem_data, residual_and_gradient
 from ._result import HistoryRecorder, SolverResult
@@ -109,8 +109,7 @@ def least_squares(A, b, *, reg=0.0, method="auto") -> SolverResult:
     rec = HistoryRecorder()
     op, dtype, b_vec, _ = problem_data(A, b)
     reg = check_real(reg, "reg")
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; allowed: {', '.join(map(repr, METHODS))}")
+    method = check_option(method, "method", METHODS)
     fallback = None
     if method == "auto":
         method, fallback = _auto_method(A, op.shape, dtype)

@@ -15,7 +15,7 @@ from convops._validation import check_int, check_option, check_real
 
 from ._iir import DEFAULT_TOL, iir_inverse
 from ._kernel_problem import KernelProblem, check_invertible, frequency_error, frequency_grid, pow2, refuse
-from ._linalg import norm
+from ._linalg import squared_norm
 from ._progress import progress_bar
 from ._result import History, HistoryRecorder, SolverResult
 
@@ -90,7 +90,7 @@ def _fir_lms(problem: KernelProblem, d: int, *, mu, n_samples, rng, block, rtol,
     wanted = np.concatenate([np.zeros(d, dtype), u[: max(n_samples - d, 0)]])
     regressors = sliding_window_view(np.concatenate([np.zeros(p - 1, dtype), x]), p)[:, ::-1]
     # Regularised NLMS: eps = 0.1 p ||h||^2 (see fir_inverse's Notes)
-    safeguard = 0.1 * p * norm(hw) ** 2
+    safeguard = 0.1 * p * squared_norm(hw)
     energy = np.convolve(np.abs(x) ** 2, np.ones(p))[:n_samples] + safeguard
     g = np.zeros(p, dtype)
     rec = HistoryRecorder()

@@ -311,7 +311,7 @@ class IIRFit:
 
         Examples
         --------
-        >>> from solvers._iir_fit import fit_iir_inverse
+        >>> from solvers import fit_iir_inverse
         >>> fit_iir_inverse([1.0, -0.5], (0, 1), delay=0).impulse_response(-1, 4)
         array([0.   , 1.   , 0.5  , 0.25 , 0.125])
         """
@@ -351,7 +351,7 @@ class IIRFit:
         Examples
         --------
         >>> import numpy as np
-        >>> from solvers._iir_fit import fit_iir_inverse
+        >>> from solvers import fit_iir_inverse
         >>> fit = fit_iir_inverse([1.0, -0.5], (0, 1), delay=0)
         >>> np.round(fit.apply(np.convolve([1.0, -0.5], [1.0, 2.0, 3.0])), 12)
         array([1., 2., 3., 0.])
@@ -379,7 +379,7 @@ class IIRFit:
         Examples
         --------
         >>> import numpy as np
-        >>> from solvers._iir_fit import fit_iir_inverse
+        >>> from solvers import fit_iir_inverse
         >>> fit = fit_iir_inverse([1.0, -0.5], (0, 1), delay=0)
         >>> np.round(np.abs(fit.frequency_response([0.0, np.pi])), 12)   # 1/(1 - 0.5 e^{-iw})
         array([2.        , 0.66666667])
@@ -499,7 +499,7 @@ def fit_iir_inverse(h, order, *, delay="optimal", max_radius: float = DEFAULT_MA
 
     Examples
     --------
-    >>> from solvers._iir_fit import fit_iir_inverse
+    >>> from solvers import fit_iir_inverse
     >>> fit = fit_iir_inverse([1.0, -0.5], (0, 1), delay=0)   # 1/(1 - 0.5 z^-1), exact
     >>> fit.b.round(12) + 0.0, fit.a.round(12) + 0.0, fit.info["error_norm"] < 1e-12
     (array([1.]), array([ 1. , -0.5]), True)

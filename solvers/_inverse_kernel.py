@@ -16,7 +16,7 @@ from convops._validation import DEFAULT_MAX_BYTES, check_allocation, check_kerne
 from ._direct import least_squares
 from ._iterative import gradient_descent, nesterov, pcg
 from ._kernel_problem import KernelProblem, check_invertible, check_size, pow2
-from ._linalg import inner, norm
+from ._linalg import inner, norm, squared_norm
 from ._result import SolverResult
 
 __all__ = ["inverse_kernel", "full_convolution_norm_bound", "INVERSE_KERNEL_METHODS"]
@@ -144,7 +144,7 @@ def _pcg(problem: KernelProblem, delay, *, tol, maxiter, callback, progress) -> 
     def measure(g, gradient):
         # 0.5||A g - delta||^2 + 0.5 reg||g||^2 = 0.5 + 0.5 Re<g, T g - 2b>, with T g - b = gradient
         objective = max(0.5 + 0.5 * float(np.real(inner(g, gradient - b))), 0.0)
-        data_term = 2 * objective - problem.reg * norm(g) ** 2 if problem.reg else 2 * objective
+        data_term = 2 * objective - problem.reg * squared_norm(g) if problem.reg else 2 * objective
         return objective, math.sqrt(max(data_term, 0.0))
 
     wrapped = None if callback is None else (lambda x, k: callback(problem.to_g(x.reshape(problem.size)), k))

@@ -13,7 +13,7 @@ from convops import float_dtype
 from convops._validation import DEFAULT_MAX_BYTES, check_allocation, check_max_bytes, check_real, ints_per_axis
 
 from ._kernel_problem import check_invertible, parse_delay
-from ._linalg import norm
+from ._linalg import norm, squared_norm
 from ._result import History, SolverResult
 from ._spectral import ZERO_EPS, zeros_of
 
@@ -267,5 +267,5 @@ def inverse_impulse_response(kernel, shape, *, reg=0.0, tol=1e-12, max_bytes=DEF
     info = {"grid": grid, "reg": reg, "delay": delay, "anchor": anchor, "change": change,
             "min_abs_H": smallest, "max_abs_H": largest, "error_norm": error}
     return SolverResult(solution=g, iterations=0, converged=True, history=History.empty(),
-                        objective=0.5 * error**2 + (0.5 * reg * norm(g) ** 2 if reg else 0.0), residual=residual,
+                        objective=0.5 * error**2 + (0.5 * reg * squared_norm(g) if reg else 0.0), residual=residual,
                         message=f"sampled on a {'x'.join(map(str, grid))} grid", info=info)

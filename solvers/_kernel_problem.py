@@ -14,7 +14,7 @@ import scipy.signal as ss
 from convops import convolution_matrix
 from convops._validation import check_kernel, check_option, ints_per_axis
 
-from ._linalg import norm
+from ._linalg import squared_norm
 
 __all__ = ["DELAY_KEYWORDS", "KernelProblem", "best_delay", "check_invertible", "check_size", "frequency_error",
            "frequency_grid", "parse_delay", "pow2", "refuse"]
@@ -134,7 +134,7 @@ class KernelProblem:
         return ss.correlate(residual, self.f, mode="valid") + self.reg * g
 
     def objective(self, g, residual) -> float:
-        return 0.5 * norm(residual) ** 2 + 0.5 * self.reg * norm(g) ** 2
+        return 0.5 * squared_norm(residual) + 0.5 * self.reg * squared_norm(g)
 
     def matrix(self):
         return convolution_matrix(self.f, self.size, boundary="zero", output="full")

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-__all__ = ["inner", "norm", "ldexp", "exponent"]
+__all__ = ["inner", "norm", "squared_norm", "ldexp", "exponent"]
 
 
 def inner(a: np.ndarray, b: np.ndarray):
@@ -24,6 +24,12 @@ def norm(a: np.ndarray) -> float:
         e = exponent(a)  # exact rescaling by a power of two
         return ldexp(norm(ldexp(a, -e)), e) if e else math.sqrt(ss)
     return math.sqrt(ss)
+
+
+def squared_norm(a: np.ndarray) -> float:
+    """``norm(a)**2``, inf (not an ``OverflowError``) when it exceeds the float range."""
+    n = norm(a)
+    return n * n
 
 
 def exponent(a) -> int:

@@ -6,7 +6,7 @@ import scipy.ndimage as ndi
 
 from convops import boundary_to, convolution_operator, gaussian_psf, motion_psf
 from solvers import inverse_kernel, iir_inverse, separable_inverse
-from solvers._apply import apply_inverse, inverse_anchor
+from solvers import apply_inverse, inverse_anchor
 
 
 def _blur(x, f, boundary):

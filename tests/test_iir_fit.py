@@ -9,7 +9,7 @@ import scipy.signal as ss
 from scipy.optimize import minimize_scalar
 
 from solvers import fir_inverse, iir_inverse
-from solvers._iir_fit import fit_iir_inverse
+from solvers import fit_iir_inverse
 
 MIXED = np.real(np.poly([0.5, -0.4, 0.3 + 0.5j, 0.3 - 0.5j, -2.0, 1.6]))   # 4 inside, 2 outside
 MIN_PHASE = np.real(np.poly([0.8, 0.5 * np.exp(1j), 0.5 * np.exp(-1j), -0.3]))

@@ -123,7 +123,7 @@ def test_every_operator_kind_gives_the_same_answer(solver):
     rng = np.random.default_rng(5)
     dense, kinds = replicate_operators()
     image = rng.standard_normal((dense.shape[0] // IMAGE_SHAPE[1], IMAGE_SHAPE[1]))
-    reg = 0.01
+    reg = 0.1  # well conditioned: the point is that every kind of operator gives the same numbers
     ref = tikhonov_reference(dense, image.ravel(), reg)
     for name, A in kinds.items():
         res = solver(A, image, reg=reg, tol=1e-11, maxiter=20_000)
