@@ -1,0 +1,418 @@
+r"""The choice of the regularisation parameter from the data alone (GCV, UPRE, discrepancy, L-curve),
+exact over the whole curve where a transform diagonalises the blur (circular: DFT; symmetric with a
+centro-symmetric kernel: DCT-II)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.fft as sfft
+from scipy.optimize import brentq, minimize_scalar
+
+from convops import canonical_boundary, canonical_output
+from convops._validation import as_float_array, check_int, check_kernel, check_option, check_real, float_dtype
+
+from ._noise import estimate_noise
+from ._restore import _is_centro_symmetric
+from ._spectral import _exponent, _scale, eigenvalues, zeros_of
+
+__all__ = ["choose_reg", "ParameterChoice", "REG_RULES", "REG_FILTERS"]
+
+#: Rules of :func:`choose_reg`.
+REG_RULES = ("gcv", "upre", "discrepancy", "lcurve")
+#: Filters of :func:`choose_reg`.
+REG_FILTERS = ("tikhonov", "tsvd")
+
+# Most points of a grid (each costs one pass over the spectrum).
+_MAX_GRID = 100_000
+# Rules that need the noise level.
+_NEEDS_SIGMA = ("upre", "discrepancy")
+
+
+@dataclass(frozen=True, eq=False)
+class ParameterChoice:
+    r"""A regularisation parameter chosen by a rule, with the curve it was chosen from.
+
+    Attributes
+    ----------
+    value : float
+        The choice: :math:`\lambda` of :math:`\min_x \|Ax-b\|^2 + \lambda\|x\|^2` for ``'tikhonov'`` (the
+        `reg` of :func:`solvers.restore`, the `c` of :func:`solvers.wiener_filter`), or the threshold on
+        :math:`|H|` (singular values kept where :math:`s_i \ge` `value`) for ``'tsvd'``.
+    rule : str
+        ``'gcv'``, ``'upre'``, ``'discrepancy'`` or ``'lcurve'``.
+    filter : str
+        ``'tikhonov'`` or ``'tsvd'``.
+    noise_std : float or None
+        The :math:`\sigma` used (given or estimated by :func:`solvers.estimate_noise`); None for
+        ``'gcv'`` and ``'lcurve'``.
+    tau : float or None
+        The safety factor of ``'discrepancy'`` (None for the other rules).
+    grid : ndarray of float, shape (g,)
+        The parameters the curve was evaluated at: ascending :math:`\lambda` for ``'tikhonov'``,
+        descending thresholds for ``'tsvd'``.
+    function : ndarray of float, shape (g,)
+        The rule's function on `grid`: :math:`G`, :math:`U`, :math:`\|Ax-b\| - \tau\sigma\sqrt n`, or the
+        L-curve's curvature :math:`\kappa`.
+    residual_norms, solution_norms : ndarray of float, shape (g,)
+        :math:`\|A x - b\|_2` and :math:`\|x\|_2` on `grid`.
+    method : str
+        ``'fft'`` or ``'dct'``: the transform that diagonalised the blur.
+    """
+
+    value: float
+    rule: str
+    filter: str
+    noise_std: float | None
+    tau: float | None
+    grid: np.ndarray
+    function: np.ndarray
+    residual_norms: np.ndarray
+    solution_norms: np.ndarray
+    method: str
+
+
+class _Curve:
+    """Singular values ``s`` (scaled so that ``max s`` is in ``[1, 2)``, 0 at the zeros of ``H``), squared
+    coefficients ``c = beta**2`` of the data (scaled), and the multiplicity ``w`` of each on the full grid."""
+
+    def __init__(self, y, kernel, basis):
+        k = _exponent(kernel)
+        kernel = _scale(kernel.copy(), -k)
+        half = basis == "fft" and not (np.iscomplexobj(y) or np.iscomplexobj(kernel))
+        a = np.abs(eigenvalues(kernel, y.shape, basis, real=half)).astype(np.float64)
+        e = int(np.frexp(a.max())[1]) - 1
+        _scale(a, -e)
+        a[zeros_of(a, size=y.size)] = 0.0
+        self.e = e + k                                  # |H| = s * 2**e
+        self.d = _exponent(y)                           # b = scaled b * 2**d
+        yb = _scale(y.astype(np.complex128 if np.iscomplexobj(y) else np.float64), -self.d)
+        if basis == "dct":
+            Y, norm2 = sfft.dctn(yb, norm="ortho"), 1.0
+        else:
+            Y, norm2 = (sfft.rfftn(yb) if half else sfft.fftn(yb)), 1.0 / y.size   # Parseval: ||b||^2 = sum |Y|^2 / n
+        w = np.ones(a.shape)
+        if half and y.shape[-1] > 1:                    # inner columns of the half spectrum stand for two
+            inner = slice(1, y.shape[-1] // 2 if y.shape[-1] % 2 == 0 else None)
+            w[..., inner] = 2.0
+        self.s, self.c, self.w = a.ravel(), (np.abs(Y) ** 2 * norm2).ravel(), w.ravel()
+        self.n = y.size
+
+    def tikhonov(self, lam):
+        """Scaled ``rho = ||Ax-b||^2``, ``eta = ||x||^2``, ``n - trace A_lam`` and the derivatives of rho, eta in
+        ``t = log lam`` (first and second), for a scaled ``lam > 0``."""
+        s2, c, w = self.s**2, self.c, self.w
+        g = 1.0 / (s2 + lam)
+        wc = w * c
+        rho = np.sum(wc * (lam * g) ** 2)
+        eta = np.sum(wc * s2 * g**2)
+        dof = np.sum(w * lam * g)                       # n - trace A_lam, without cancellation
+        eta_l = -2.0 * np.sum(wc * s2 * g**3)
+        eta_ll = 6.0 * np.sum(wc * s2 * g**4)
+        rho_l = -lam * eta_l
+        rho_ll = 2.0 * np.sum(wc * s2 * g**4 * (s2 - 2.0 * lam))
+        return rho, eta, dof, (lam * rho_l, lam * rho_l + lam**2 * rho_ll), (lam * eta_l, lam * eta_l + lam**2 * eta_ll)
+
+    def tsvd(self, thresholds):
+        """Scaled ``rho``, ``eta`` and ``n - trace`` for keeping ``s >= t``, each `t` of `thresholds`."""
+        order = np.argsort(-self.s, kind="stable")
+        s, c, w = self.s[order], self.c[order], self.w[order]
+        pos = s > 0
+        inv = np.zeros_like(s)
+        inv[pos] = c[pos] / s[pos] ** 2
+        kept = np.searchsorted(-s, -np.asarray(thresholds), side="right")  # count with s >= t
+        kept = np.where(np.asarray(thresholds) <= 0, np.count_nonzero(pos), np.minimum(kept, np.count_nonzero(pos)))
+        cum = lambda v: np.concatenate([[0.0], np.cumsum(w * v)])[kept]   # noqa: E731
+        tail = np.append(np.cumsum((w * c)[::-1])[::-1], 0.0)[kept]      # the dropped part, summed from the end
+        return tail, cum(inv), self.n - cum(np.ones_like(s))
+
+
+def _curvature(rho, eta, drho, deta):
+    r"""Signed curvature of ``(log sqrt(rho), log sqrt(eta))`` traversed with increasing ``t = log lam``."""
+    x1, y1 = 0.5 * drho[0] / rho, 0.5 * deta[0] / eta
+    x2 = 0.5 * (drho[1] / rho - (drho[0] / rho) ** 2)
+    y2 = 0.5 * (deta[1] / eta - (deta[0] / eta) ** 2)
+    return (x1 * y2 - x2 * y1) / (x1**2 + y1**2) ** 1.5
+
+
+def _chord_distance(rho, eta):
+    """Distance of each point of the discrete L-curve ``(log sqrt(rho), log sqrt(eta))`` from the chord joining
+    its two ends, positive on the convex side (towards small residual and small norm); NaN where undefined."""
+    ok = (rho > 0) & (eta > 0)
+    out = np.full(rho.shape, np.nan)
+    if np.count_nonzero(ok) < 3:
+        return out
+    x, y = 0.5 * np.log(rho[ok]), 0.5 * np.log(eta[ok])
+    vx, vy = x[0] - x[-1], y[0] - y[-1]                  # from the least to the most regularised end
+    out[ok] = -(vx * (y - y[-1]) - vy * (x - x[-1])) / math.hypot(vx, vy)
+    return out
+
+
+def _tsvd_grid(s):
+    """Thresholds between consecutive distinct singular values (merged within 1e-9 relative), descending:
+    keeping 1, 2, ... clusters; the last keeps every nonzero one."""
+    v = np.unique(s[s > 0])[::-1]
+    if v.size == 0:
+        return v
+    cut = np.flatnonzero(v[1:] < v[:-1] * (1 - 1e-9))
+    lowest = np.append(v[cut], v[-1])                 # the smallest value of each cluster
+    nxt = np.append(v[cut + 1], v[-1] / 4)
+    return np.sqrt(lowest * nxt)
+
+
+def _check_grid(grid, name="grid"):
+    g = as_float_array(grid, name)
+    if np.iscomplexobj(g) or g.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D array of real numbers, got shape {g.shape}, dtype {g.dtype}")
+    if g.size > _MAX_GRID:
+        raise ValueError(f"{name} has {g.size} points, above the limit of {_MAX_GRID}")
+    if g.size < 3 or g.min() <= 0:
+        raise ValueError(f"{name} must hold at least 3 positive values, got {g.size} with minimum {float(g.min())!r}")
+    return np.unique(g.astype(np.float64))
+
+
+def choose_reg(blurred, kernel, *, boundary="circular", rule="gcv", filter="tikhonov", noise_std=None,
+               output="same", grid=None, num=200, tau=1.01) -> ParameterChoice:
+    r"""Choose the regularisation parameter of a restoration from the data alone.
+
+    Parameters
+    ----------
+    blurred : array_like
+        Observed data ``b`` (``n`` values), the blurred and noisy image.
+    kernel : array_like
+        Blur kernel (same number of dimensions as `blurred`).
+    boundary : {'circular', 'symmetric'}, optional
+        Boundary rule of the model (``'mirror'`` is ``'symmetric'``, which needs a kernel of odd size
+        equal to its flip on each axis).  Other rules raise ``ValueError``.
+    rule : {'gcv', 'upre', 'discrepancy', 'lcurve'}, optional
+        The rule (see Notes).
+    filter : {'tikhonov', 'tsvd'}, optional
+        Filter factors :math:`\phi_i = s_i^2 / (s_i^2 + \lambda)` or :math:`\phi_i = 1[s_i \ge t]`.
+    noise_std : float, optional
+        :math:`\sigma` of the additive white noise, for ``'upre'`` and ``'discrepancy'``; by default
+        :func:`solvers.estimate_noise` of `blurred`.
+    output : {'same'}, optional
+        Output window; only ``'same'`` is diagonalised by a transform.
+    grid : array_like of float, optional
+        Values to evaluate the rule at (:math:`\lambda` for ``'tikhonov'``, thresholds on :math:`|H|` for
+        ``'tsvd'``), at least 3, positive, at most 100000.  Default for ``'tikhonov'``: `num` log-spaced
+        :math:`\lambda` from :math:`10^{-12} \max s^2` to :math:`\max s^2`; for ``'tsvd'``: one threshold
+        between each two consecutive distinct singular values (every truncation).
+    num : int, optional
+        Points of the default Tikhonov grid, 3 to 100000.
+    tau : float, optional
+        Safety factor :math:`\tau \ge 1` of the discrepancy principle (default 1.01).
+
+    Returns
+    -------
+    ParameterChoice
+        `value`, `rule`, `filter`, `noise_std`, `tau` and the curve (`grid`, `function`,
+        `residual_norms`, `solution_norms`), in the units of `blurred` and of :math:`|H|`.
+
+    Raises
+    ------
+    ValueError
+        Unknown `rule`, `filter`, `boundary` (or one without a diagonalising transform), `output`; a bad
+        `grid`, `num`, `tau` or `noise_std` (negative, non-finite); a rule that needs :math:`\sigma` when
+        the estimate is 0 (a noiseless or constant image) or 0 is given; a discrepancy equation without
+        a root (:math:`\tau\sigma\sqrt n \ge \|b\|` or below the part of ``b`` outside the range of ``A``).
+    TypeError
+        Non-numeric inputs or options of the wrong type.
+
+    Notes
+    -----
+    With :math:`A = Q^H \mathrm{diag}(H) Q` (``Q`` the unitary DFT or DCT-II), the singular values are
+    :math:`s_i = |H_i|` (0 at the zeros of :math:`H`, the one zero rule) and the data's coefficients
+    :math:`\beta_i = (Q b)_i`; the real-FFT half spectrum counts each inner column twice.  Then
+
+    .. math:: \|(I - A_\lambda) b\|^2 = \sum_i (1-\phi_i)^2 |\beta_i|^2, \quad
+              \|x_\lambda\|^2 = \sum_{s_i>0} \phi_i^2 |\beta_i|^2 / s_i^2, \quad
+              \mathrm{tr}\, A_\lambda = \sum_i \phi_i,
+
+    exactly, in :math:`O(n)` per grid point after one transform.  The rules:
+
+    - ``'gcv'``: minimise :math:`G = n \|(I - A_\lambda) b\|^2 / (n - \mathrm{tr} A_\lambda)^2`;
+    - ``'upre'``: minimise :math:`U = \|(I - A_\lambda) b\|^2 / n + 2\sigma^2 \mathrm{tr}(A_\lambda)/n - \sigma^2`;
+    - ``'discrepancy'`` (Morozov): solve :math:`\|A x_\lambda - b\| = \tau \sigma \sqrt n` (the residual
+      grows with :math:`\lambda`; Brent's method on :math:`\log\lambda`); for ``'tsvd'`` the largest
+      threshold whose residual is at most :math:`\tau\sigma\sqrt n`;
+    - ``'lcurve'``: the corner of :math:`(\log\|A x_\lambda - b\|, \log\|x_\lambda\|)`, the largest signed
+      curvature :math:`\kappa = (x'y'' - x''y') / (x'^2 + y'^2)^{3/2}` along increasing :math:`\log\lambda`
+      (derivatives in closed form), where the L turns from its vertical to its horizontal leg; for
+      ``'tsvd'``, whose L-curve is a set of points, the point farthest from the chord joining its two
+      ends on the convex side (the discrete corner; `function` holds that distance).
+
+    For ``'tikhonov'`` the grid minimum of ``'gcv'``/``'upre'`` and the grid maximum of ``'lcurve'`` are
+    refined by a bounded scalar minimisation in :math:`\log\lambda` between the neighbouring grid points.
+    The TSVD grid is descending (fewer values kept as the threshold grows).
+
+    References
+    ----------
+    .. [1] P. C. Hansen, *Discrete Inverse Problems: Insight and Algorithms*, SIAM, 2010, ch. 5.
+    .. [2] P. C. Hansen and D. P. O'Leary, "The use of the L-curve in the regularization of discrete
+       ill-posed problems", SIAM J. Sci. Comput. 14(6), 1487-1503, 1993.
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.ndimage as ndi
+    >>> from solvers._parameter_choice import choose_reg
+    >>> rng = np.random.default_rng(0)
+    >>> image = ndi.gaussian_filter(rng.random((64, 64)), 2, mode="wrap")
+    >>> kernel = np.outer(*2 * [np.array([1.0, 4, 6, 4, 1]) / 16])
+    >>> blurred = ndi.convolve(image, kernel, mode="wrap") + 0.01 * rng.standard_normal(image.shape)
+    >>> choice = choose_reg(blurred, kernel, rule="discrepancy", noise_std=0.01)
+    >>> choice.rule, choice.tau, choice.grid.shape
+    ('discrepancy', 1.01, (200,))
+    >>> from solvers import restore                     # ||A x - b|| = tau sigma sqrt(n) = 0.6464
+    >>> residual = restore(blurred, kernel, boundary="circular", reg=choice.value).residual
+    >>> round(float(np.linalg.norm(residual)), 4)
+    0.6464
+    >>> gcv = choose_reg(blurred, kernel)               # needs no noise level
+    >>> gcv.noise_std is None, bool(gcv.grid[0] < gcv.value < gcv.grid[-1])
+    (True, True)
+    """
+    rule = check_option(rule, "rule", REG_RULES)
+    filt = check_option(filter, "filter", REG_FILTERS)
+    boundary = canonical_boundary(boundary)
+    output = canonical_output(output)
+    y = as_float_array(blurred, "blurred")
+    f = check_kernel(kernel, y.ndim)
+    if not np.any(f):
+        raise ValueError("kernel is all zeros: no parameter can be chosen")
+    dtype = float_dtype(y, f)
+    y, f = y.astype(dtype, copy=False), f.astype(dtype, copy=False)
+    if output != "same" or boundary not in ("circular", "symmetric"):
+        raise ValueError(f"choose_reg is exact for boundary='circular' (DFT) and boundary='symmetric' (DCT, with a "
+                         f"kernel of odd size equal to its flip on each axis) with output='same'; got "
+                         f"boundary={boundary!r}, output={output!r}")
+    if boundary == "symmetric" and not _is_centro_symmetric(f):
+        raise ValueError(f"boundary='symmetric' needs a kernel of odd size equal to its flip on each axis (got shape "
+                         f"{f.shape}); only then does the DCT diagonalise the blur")
+    tau = check_real(tau, "tau", low=1.0)
+    num = check_int(num, "num", minimum=3)
+    if num > _MAX_GRID:
+        raise ValueError(f"num must be <= {_MAX_GRID}, got {num}")
+    sigma = None
+    if rule in _NEEDS_SIGMA:
+        if noise_std is None:
+            if np.iscomplexobj(y):
+                raise ValueError("noise_std is needed for complex data (estimate_noise takes real images)")
+            sigma = estimate_noise(y)
+            if sigma == 0:
+                raise ValueError(f"rule={rule!r} needs the noise level and estimate_noise(blurred) is 0 (a noiseless "
+                                 "or constant image); give noise_std > 0")
+        else:
+            sigma = check_real(noise_std, "noise_std", low=0.0, low_open=True)
+    elif noise_std is not None:
+        check_real(noise_std, "noise_std", low=0.0)
+    method = "fft" if boundary == "circular" else "dct"
+    curve = _Curve(y, f, method)
+    n = curve.n
+    up2, upx = 2.0 ** curve.d, 2.0 ** (curve.d - curve.e)       # scale of residuals and of solutions
+    sig = None if sigma is None else sigma / up2
+    lam_unit = 4.0**curve.e                                      # lambda = scaled lambda * 4**e
+    if filt == "tikhonov":
+        return _tikhonov(curve, rule, grid, num, sig, tau, n, up2, upx, lam_unit, sigma, method)
+    return _tsvd(curve, rule, grid, sig, tau, n, up2, upx, sigma, method)
+
+
+def _function(rule, rho, dof, n, sig, tau):
+    """The rule's function from ``rho = ||Ax-b||^2`` and ``dof = n - trace A``."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if rule == "gcv":
+            return np.where(dof > 0, n * rho / np.maximum(dof, 0) ** 2, np.inf)
+        if rule == "upre":
+            return rho / n + 2 * sig**2 * (n - dof) / n - sig**2
+        return np.sqrt(rho) - tau * sig * math.sqrt(n)
+
+
+def _tikhonov(curve, rule, grid, num, sig, tau, n, up2, upx, lam_unit, sigma, method):
+    g = np.logspace(-12, 0, num) * float(curve.s.max()) ** 2 if grid is None else _check_grid(grid) / lam_unit
+    rows = [curve.tikhonov(lam) for lam in g]
+    rho = np.array([r[0] for r in rows])
+    eta = np.array([r[1] for r in rows])
+    dof = np.array([r[2] for r in rows])
+
+    def point(t):                                   # the rule at scaled lambda = exp(t)
+        r = curve.tikhonov(math.exp(t))
+        if rule == "lcurve":
+            return -_curvature(r[0], r[1], r[3], r[4])
+        return float(_function(rule, r[0], r[2], n, sig, tau))
+
+    if rule == "lcurve":
+        func = np.array([_curvature(r[0], r[1], r[3], r[4]) for r in rows])
+    else:
+        func = _function(rule, rho, dof, n, sig, tau)
+    logs = np.log(g)
+    if rule == "discrepancy":
+        value = _discrepancy_root(curve, sig, tau, n, logs)
+    else:
+        i = int(np.nanargmax(func) if rule == "lcurve" else np.nanargmin(func))
+        lo, hi = logs[max(i - 1, 0)], logs[min(i + 1, g.size - 1)]
+        best = minimize_scalar(point, bounds=(lo, hi), method="bounded", options={"xatol": 1e-10})
+        value = math.exp(best.x) if best.fun <= point(logs[i]) else float(g[i])
+    return ParameterChoice(value=value * lam_unit, rule=rule, filter="tikhonov", noise_std=sigma,
+                           tau=tau if rule == "discrepancy" else None, grid=g * lam_unit, function=func * (
+                               up2**2 if rule in ("gcv", "upre") else up2 if rule == "discrepancy" else 1.0),
+                           residual_norms=np.sqrt(rho) * up2, solution_norms=np.sqrt(eta) * upx, method=method)
+
+
+def _discrepancy_root(curve, sig, tau, n, logs):
+    target = tau * sig * math.sqrt(n)
+    total = math.sqrt(float(np.sum(curve.w * curve.c)))
+    floor = math.sqrt(float(np.sum((curve.w * curve.c)[curve.s == 0])))
+    if target >= total:
+        raise ValueError(f"the discrepancy principle has no solution: tau * noise_std * sqrt(n) = "
+                         f"{target * 2.0**curve.d:.6g} is at least ||blurred|| = {total * 2.0**curve.d:.6g} "
+                         "(noise_std too large)")
+    if target <= floor:
+        raise ValueError(f"the discrepancy principle has no solution: tau * noise_std * sqrt(n) = "
+                         f"{target * 2.0**curve.d:.6g} is at most the residual of the unregularised solution "
+                         f"{floor * 2.0**curve.d:.6g} (noise_std too small)")
+
+    def fun(t):
+        return math.sqrt(curve.tikhonov(math.exp(t))[0]) - target
+
+    lo, hi = logs[0], logs[-1]
+    for _ in range(60):                              # widen the bracket (the residual is monotone)
+        if fun(lo) < 0:
+            break
+        lo -= 10.0
+    for _ in range(60):
+        if fun(hi) > 0:
+            break
+        hi += 10.0
+    if not (fun(lo) < 0 < fun(hi)):
+        raise ValueError("the discrepancy principle could not be bracketed in lambda from "
+                         f"{math.exp(lo):.3g} to {math.exp(hi):.3g} (scaled units)")
+    return math.exp(brentq(fun, lo, hi, xtol=1e-14, rtol=4 * np.finfo(float).eps, maxiter=500))
+
+
+def _tsvd(curve, rule, grid, sig, tau, n, up2, upx, sigma, method):
+    unit = 2.0**curve.e
+    g = _tsvd_grid(curve.s) if grid is None else _check_grid(grid)[::-1] / unit
+    if g.size < 3:
+        raise ValueError(f"the spectrum has {g.size} distinct nonzero singular values; at least 3 are needed")
+    rho, eta, dof = curve.tsvd(g)
+    if rule == "lcurve":
+        func = _chord_distance(rho, eta)
+        if np.all(np.isnan(func)):
+            raise ValueError("the discrete L-curve needs at least 3 points with a nonzero residual and solution")
+        i = int(np.nanargmax(func))
+    else:
+        func = _function(rule, rho, dof, n, sig, tau)
+        if rule == "discrepancy":
+            ok = np.flatnonzero(func <= 0)
+            if ok.size == 0:
+                raise ValueError(f"the discrepancy principle has no solution on the grid: the smallest residual "
+                                 f"{float(np.sqrt(rho.min())) * up2:.6g} exceeds tau * noise_std * sqrt(n) = "
+                                 f"{tau * sig * math.sqrt(n) * up2:.6g}")
+            i = int(ok[0])                            # the largest threshold that meets it
+        else:
+            i = int(np.nanargmin(func))
+    scale = up2**2 if rule in ("gcv", "upre") else up2 if rule == "discrepancy" else 1.0
+    return ParameterChoice(value=float(g[i]) * unit, rule=rule, filter="tsvd", noise_std=sigma,
+                           tau=tau if rule == "discrepancy" else None, grid=g * unit, function=func * scale,
+                           residual_norms=np.sqrt(rho) * up2, solution_norms=np.sqrt(eta) * upx, method=method)

@@ -1,0 +1,272 @@
+"""choose_reg against the same rules computed from a dense SVD of the explicit convolution matrix."""
+
+import math
+
+import numpy as np
+import pytest
+import scipy.ndimage as ndi
+
+from convops import convolution_matrix, psf2otf
+from solvers import restore
+from solvers._parameter_choice import REG_RULES, ParameterChoice, choose_reg
+
+SHAPE = (12, 10)
+
+
+def _gauss(size, width):
+    t = np.arange(size) - size // 2
+    g = np.exp(-0.5 * (t / width) ** 2)
+    k = np.outer(g, g)
+    return k / k.sum()
+
+
+def _problem(boundary, seed=0, size=3, noise=0.02):
+    rng = np.random.default_rng(seed)
+    if boundary == "symmetric":
+        k = rng.random((size, size))
+        k = k + k[::-1] + k[:, ::-1] + k[::-1, ::-1]
+    else:
+        k = rng.random((size, size))
+    image = ndi.gaussian_filter(rng.random(SHAPE), 1.0, mode="wrap")
+    A = convolution_matrix(k, SHAPE, boundary=boundary, output="same").toarray()
+    b = (A @ image.ravel()).reshape(SHAPE) + noise * rng.standard_normal(SHAPE)
+    return k, b, A
+
+
+class Dense:
+    """Every quantity of the rules from numpy.linalg.svd of the explicit matrix."""
+
+    def __init__(self, A, b):
+        U, self.s, _ = np.linalg.svd(A)
+        self.beta = U.T @ b.ravel()
+        self.n = b.size
+
+    def tikhonov(self, lam):
+        lam = np.asarray(lam, float)[:, None]
+        s2 = self.s[None] ** 2
+        phi, q = s2 / (s2 + lam), lam / (s2 + lam)        # q = 1 - phi, without cancellation
+        rho = np.sum((q * self.beta) ** 2, 1)
+        eta = np.sum((phi * self.beta / self.s) ** 2, 1)
+        return rho, eta, q.sum(1)
+
+    def tsvd(self, thresholds):
+        keep = self.s[None] >= np.asarray(thresholds)[:, None]
+        rho = np.sum((~keep * self.beta) ** 2, 1)
+        eta = np.sum((keep * self.beta / self.s) ** 2, 1)
+        return rho, eta, self.n - keep.sum(1)
+
+    def function(self, rule, rho, dof, sigma=None, tau=None):
+        n = self.n
+        if rule == "gcv":
+            return n * rho / dof**2
+        if rule == "upre":
+            return rho / n + 2 * sigma**2 * (n - dof) / n - sigma**2
+        return np.sqrt(rho) - tau * sigma * math.sqrt(n)
+
+
+def _close(a, b, rtol):
+    a, b = np.asarray(a), np.asarray(b)
+    ok = np.isfinite(b)
+    assert np.array_equal(np.isfinite(a), ok)
+    np.testing.assert_allclose(a[ok], b[ok], rtol=rtol, atol=0)
+
+
+@pytest.mark.parametrize("boundary", ["circular", "symmetric"])
+@pytest.mark.parametrize("rule", ["gcv", "upre", "discrepancy"])
+def test_tikhonov_curve_and_choice_match_the_dense_svd(boundary, rule):
+    k, b, A = _problem(boundary, size=5 if boundary == "symmetric" else 3)
+    dense = Dense(A, b)
+    c = choose_reg(b, k, boundary=boundary, rule=rule, noise_std=0.02)
+    assert isinstance(c, ParameterChoice) and (c.rule, c.filter) == (rule, "tikhonov")
+    assert c.method == ("fft" if boundary == "circular" else "dct")
+    rho, eta, dof = dense.tikhonov(c.grid)
+    _close(c.residual_norms, np.sqrt(rho), 1e-10)
+    _close(c.solution_norms, np.sqrt(eta), 1e-10)
+    _close(c.function, dense.function(rule, rho, dof, 0.02, 1.01), 1e-10)
+    assert c.grid[0] <= c.value <= c.grid[-1]
+    if rule == "discrepancy":
+        assert c.tau == 1.01 and c.noise_std == 0.02
+        r = np.sqrt(dense.tikhonov([c.value])[0][0])
+        assert abs(r / (1.01 * 0.02 * math.sqrt(b.size)) - 1) < 1e-8
+    else:
+        assert c.tau is None
+        fine = np.exp(np.linspace(np.log(c.grid[0]), np.log(c.grid[-1]), 20001))
+        rf, _, df = dense.tikhonov(fine)
+        ff = dense.function(rule, rf, df, 0.02)
+        at = dense.function(rule, *[v[0] for v in dense.tikhonov([c.value])[::2]], 0.02)
+        assert at <= ff.min() * (1 + 1e-12) + 1e-15 * abs(ff).max()     # at least as good as a fine grid
+        j = int(np.argmin(ff))
+        assert abs(np.log(c.value / fine[j])) < np.log(c.grid[1] / c.grid[0])
+
+
+def test_the_chosen_lambda_is_restores_reg_and_gives_the_reported_residual():
+    k, b, A = _problem("circular")
+    c = choose_reg(b, k, boundary="circular", rule="gcv")
+    i = len(c.grid) // 2
+    r = restore(b, k, boundary="circular", reg=c.grid[i])
+    assert abs(np.linalg.norm(r.residual) / c.residual_norms[i] - 1) < 1e-10
+    assert abs(np.linalg.norm(r.solution) / c.solution_norms[i] - 1) < 1e-10
+
+
+def _corner_problem(boundary="circular", seed=3):
+    rng = np.random.default_rng(seed)
+    k = _gauss(5, 1.0)
+    image = ndi.gaussian_filter(rng.random(SHAPE), 1.5, mode="wrap")
+    A = convolution_matrix(k, SHAPE, boundary=boundary, output="same").toarray()
+    b = (A @ image.ravel()).reshape(SHAPE) + 1e-3 * rng.standard_normal(SHAPE)
+    return k, b, A
+
+
+@pytest.mark.parametrize("boundary", ["circular", "symmetric"])
+def test_lcurve_is_the_largest_curvature_of_a_finely_sampled_dense_curve(boundary):
+    k, b, A = _corner_problem(boundary)
+    dense = Dense(A, b)
+    c = choose_reg(b, k, boundary=boundary, rule="lcurve")
+    assert c.noise_std is None
+    t = np.linspace(np.log(c.grid[0]), np.log(c.grid[-1]), 40001)
+    rho, eta, _ = dense.tikhonov(np.exp(t))
+    x, y = 0.5 * np.log(rho), 0.5 * np.log(eta)
+    x1, y1 = np.gradient(x, t), np.gradient(y, t)
+    x2, y2 = np.gradient(x1, t), np.gradient(y1, t)
+    kappa = (x1 * y2 - x2 * y1) / (x1**2 + y1**2) ** 1.5
+    inner = slice(50, -50)
+    j = int(np.argmax(kappa[inner])) + 50
+    assert kappa[j] > 0 and kappa[j] > 5 * abs(kappa[inner]).min()        # a clear, convex corner
+    assert abs(np.log(c.value) - t[j]) < np.log(c.grid[1] / c.grid[0])
+    # the reported curvature is the dense one on the grid
+    g = np.interp(np.log(c.grid[1:-1]), t, kappa)
+    np.testing.assert_allclose(c.function[1:-1], g, rtol=1e-3, atol=1e-3 * abs(kappa).max())
+
+
+@pytest.mark.parametrize("boundary", ["circular", "symmetric"])
+@pytest.mark.parametrize("rule", REG_RULES)
+def test_tsvd_thresholds_on_abs_h_match_the_dense_svd(boundary, rule):
+    k, b, A = _problem(boundary, seed=1, size=5 if boundary == "symmetric" else 3)
+    dense = Dense(A, b)
+    c = choose_reg(b, k, boundary=boundary, rule=rule, filter="tsvd", noise_std=0.02)
+    assert c.filter == "tsvd" and np.all(np.diff(c.grid) < 0)
+    rho, eta, dof = dense.tsvd(c.grid)
+    _close(c.residual_norms, np.sqrt(rho), 1e-10)
+    _close(c.solution_norms, np.sqrt(eta), 1e-10)
+    # every truncation appears once: the kept counts are 1, 2, ... distinct values
+    kept = b.size - dof
+    assert kept[-1] == b.size and np.all(np.diff(kept) > 0)
+    if boundary == "circular":
+        H = np.abs(psf2otf(k, SHAPE))
+        np.testing.assert_array_equal(kept, (H[None] >= c.grid[:, None, None]).sum((1, 2)))
+    if rule in ("gcv", "upre"):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f = dense.function(rule, rho, dof, 0.02)
+        if rule == "gcv":                               # keeping everything: 0 / 0, no choice
+            f = np.where(dof > 0, f, np.inf)
+        _close(c.function, f, 1e-10)
+        assert c.value == c.grid[int(np.argmin(f))]
+    elif rule == "discrepancy":
+        ok = np.sqrt(rho) <= 1.01 * 0.02 * math.sqrt(b.size)
+        assert c.value == c.grid[int(np.argmax(ok))]
+    else:                                               # distance from the chord of the dense log-log points
+        ok = (rho > 0) & (eta > 0)
+        x, y = 0.5 * np.log(rho[ok]), 0.5 * np.log(eta[ok])
+        p0, p1 = np.array([x[-1], y[-1]]), np.array([x[0], y[0]])
+        v = (p1 - p0) / np.linalg.norm(p1 - p0)
+        d = -(v[0] * (y - p0[1]) - v[1] * (x - p0[0]))
+        np.testing.assert_allclose(c.function[ok], d, rtol=1e-8, atol=1e-10)
+        assert np.isnan(c.function[~ok]).all() and c.value == c.grid[ok][int(np.argmax(d))]
+
+
+def test_tsvd_lcurve_corner_on_a_problem_with_a_corner():
+    k, b, A = _corner_problem()
+    c = choose_reg(b, k, rule="lcurve", filter="tsvd")
+    i = int(np.flatnonzero(c.grid == c.value)[0])
+    # past the flat leg (the residual has fallen 100-fold) and before the norm grows
+    r, x = c.residual_norms, c.solution_norms
+    assert r[i] < 0.01 * r[0] and x[i] < x[-1] - 0.5 * (x[-1] - x[0]) and c.function[i] > 0
+    t = choose_reg(b, k, rule="lcurve")                 # near Tikhonov's corner: |H| ~ sqrt(lambda)
+    assert 0.1 < c.value**2 / t.value < 10
+
+
+def test_noise_is_estimated_when_not_given():
+    k, b, A = _problem("circular")
+    from solvers import estimate_noise
+    c = choose_reg(b, k, rule="upre")
+    assert c.noise_std == estimate_noise(b)
+    assert choose_reg(b, k, rule="gcv", noise_std=0.5).noise_std is None
+
+
+def test_scale_invariance():
+    k, b, _ = _problem("circular")
+    c = choose_reg(b, k, rule="gcv")
+    d = choose_reg(b * 2.0**-300, k * 2.0**200, rule="gcv")
+    assert d.value == pytest.approx(c.value * 4.0**200, rel=1e-8)
+    np.testing.assert_allclose(d.residual_norms, c.residual_norms * 2.0**-300, rtol=1e-12)
+
+
+def _psnr(x, truth):
+    return 10 * np.log10(1.0 / np.mean((x - truth) ** 2))
+
+
+def test_photograph_gcv_and_upre_within_one_db_of_the_oracle():
+    skimage_data = pytest.importorskip("skimage.data")
+    truth = skimage_data.camera()[::4, ::4] / 255.0       # 128 x 128
+    k = _gauss(9, 1.5)
+    H = psf2otf(k, truth.shape)
+    clean = np.real(np.fft.ifft2(np.fft.fft2(truth) * H))
+    sigma = 0.01 * (truth.max() - truth.min())
+    for seed in range(3):
+        b = clean + sigma * np.random.default_rng(seed).standard_normal(truth.shape)
+        B = np.fft.fft2(b)
+
+        def restored(lam):
+            return np.real(np.fft.ifft2(np.conj(H) * B / (np.abs(H) ** 2 + lam)))
+
+        choices = {rule: choose_reg(b, k, rule=rule, noise_std=sigma) for rule in REG_RULES}
+        grid = choices["gcv"].grid
+        oracle = max(_psnr(restored(lam), truth) for lam in grid)
+        for rule, c in choices.items():
+            p = _psnr(restored(c.value), truth)
+            assert np.isfinite(p) and grid[0] <= c.value <= grid[-1]
+            if rule in ("gcv", "upre"):
+                assert p > oracle - 1.0, (rule, seed, p, oracle)
+        # UPRE is an unbiased estimate of the predictive risk ||A x - A x_true||^2 / n: their minimisers agree
+        risk = [np.mean((np.real(np.fft.ifft2(np.abs(H) ** 2 * B / (np.abs(H) ** 2 + lam))) - clean) ** 2)
+                for lam in grid]
+        assert abs(np.log(choices["upre"].value / grid[int(np.argmin(risk))])) < np.log(1.5)
+
+
+def test_bad_input():
+    k, b, _ = _problem("circular")
+    with pytest.raises(ValueError, match="rule"):
+        choose_reg(b, k, rule="aic")
+    with pytest.raises(TypeError, match="filter"):
+        choose_reg(b, k, filter=3)
+    with pytest.raises(ValueError, match="filter"):
+        choose_reg(b, k, filter="landweber")
+    for bad in (-0.1, np.nan, np.inf):
+        with pytest.raises(ValueError, match="noise_std"):
+            choose_reg(b, k, rule="upre", noise_std=bad)
+    with pytest.raises(ValueError, match="noise_std"):
+        choose_reg(b, k, rule="discrepancy", noise_std=0.0)
+    with pytest.raises(TypeError, match="noise_std"):
+        choose_reg(b, k, rule="upre", noise_std="0.1")
+    with pytest.raises(ValueError, match="estimate_noise"):
+        choose_reg(np.ones((12, 10)), k, rule="upre")
+    with pytest.raises(ValueError, match="tau"):
+        choose_reg(b, k, rule="discrepancy", tau=0.5)
+    with pytest.raises(ValueError, match="noise_std too large"):
+        choose_reg(b, k, rule="discrepancy", noise_std=1e3)
+    with pytest.raises(ValueError, match="boundary='circular'.*'replicate'"):
+        choose_reg(b, k, boundary="replicate")
+    with pytest.raises(ValueError, match="output"):
+        choose_reg(b, k, output="valid")
+    with pytest.raises(ValueError, match="flip"):
+        choose_reg(b, k, boundary="symmetric")
+    with pytest.raises(ValueError, match="num"):
+        choose_reg(b, k, num=10**9)
+    with pytest.raises(ValueError, match="grid"):
+        choose_reg(b, k, grid=np.logspace(-3, 0, 200_000))
+    with pytest.raises(ValueError, match="grid"):
+        choose_reg(b, k, grid=[1.0, -1.0, 2.0])
+    with pytest.raises(ValueError, match="kernel"):
+        choose_reg(b, np.zeros((3, 3)))
+    with pytest.raises(ValueError, match="blurred"):
+        choose_reg(np.full((12, 10), np.nan), k)
