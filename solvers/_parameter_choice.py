@@ -78,7 +78,12 @@ class _Curve:
     """Singular values ``s`` (scaled so that ``max s`` is in ``[1, 2)``, 0 at the zeros of ``H``), squared
     coefficients ``c = beta**2`` of the data (scaled), and the multiplicity ``w`` of each on the full grid."""
 
-    def __init__(self, y, kernel, basis):
+    def __init__(self, s, c, w, n, e=0, d=0):
+        self.s, self.c, self.w, self.n, self.e, self.d = s, c, w, n, e, d   # |H| = s * 2**e, b = scaled b * 2**d
+        self.absent = n - float(np.sum(w))              # directions of the data space not among s (each phi = 0)
+
+    @classmethod
+    def spectral(cls, y, kernel, basis):
         k = _exponent(kernel)
         kernel = _scale(kernel.copy(), -k)
         half = basis == "fft" and not (np.iscomplexobj(y) or np.iscomplexobj(kernel))
@@ -86,9 +91,8 @@ class _Curve:
         e = int(np.frexp(a.max())[1]) - 1
         _scale(a, -e)
         a[zeros_of(a, size=y.size)] = 0.0
-        self.e = e + k                                  # |H| = s * 2**e
-        self.d = _exponent(y)                           # b = scaled b * 2**d
-        yb = _scale(y.astype(np.complex128 if np.iscomplexobj(y) else np.float64), -self.d)
+        d = _exponent(y)
+        yb = _scale(y.astype(np.complex128 if np.iscomplexobj(y) else np.float64), -d)
         if basis == "dct":
             Y, norm2 = sfft.dctn(yb, norm="ortho"), 1.0
         else:
@@ -97,23 +101,31 @@ class _Curve:
         if half and y.shape[-1] > 1:                    # inner columns of the half spectrum stand for two
             inner = slice(1, y.shape[-1] // 2 if y.shape[-1] % 2 == 0 else None)
             w[..., inner] = 2.0
-        self.s, self.c, self.w = a.ravel(), (np.abs(Y) ** 2 * norm2).ravel(), w.ravel()
-        self.n = y.size
+        return cls(a.ravel(), (np.abs(Y) ** 2 * norm2).ravel(), w.ravel(), y.size, e + k, d)
 
     def tikhonov(self, lam):
         """Scaled ``rho = ||Ax-b||^2``, ``eta = ||x||^2``, ``n - trace A_lam`` and the derivatives of rho, eta in
-        ``t = log lam`` (first and second), for a scaled ``lam > 0``."""
-        s2, c, w = self.s**2, self.c, self.w
+        ``t = log lam`` (first and second), at each scaled ``lam > 0`` of a 1-D array, in blocks of 2**20 values."""
+        lam = np.atleast_1d(np.asarray(lam, dtype=np.float64))
+        step = max(1, 2**20 // self.s.size)
+        parts = [self._tikhonov(lam[i:i + step, None]) for i in range(0, lam.size, step)]
+        return tuple(np.concatenate([p[j] for p in parts]) for j in range(7))
+
+    def _tikhonov(self, lam):
+        s2, wc = self.s**2, self.w * self.c
         g = 1.0 / (s2 + lam)
-        wc = w * c
-        rho = np.sum(wc * (lam * g) ** 2)
-        eta = np.sum(wc * s2 * g**2)
-        dof = np.sum(w * lam * g)                       # n - trace A_lam, without cancellation
-        eta_l = -2.0 * np.sum(wc * s2 * g**3)
-        eta_ll = 6.0 * np.sum(wc * s2 * g**4)
-        rho_l = -lam * eta_l
-        rho_ll = 2.0 * np.sum(wc * s2 * g**4 * (s2 - 2.0 * lam))
-        return rho, eta, dof, (lam * rho_l, lam * rho_l + lam**2 * rho_ll), (lam * eta_l, lam * eta_l + lam**2 * eta_ll)
+        wcs = wc * s2
+        rho = np.sum(wc * (lam * g) ** 2, axis=1)
+        eta = np.sum(wcs * g**2, axis=1)
+        dof = np.sum(self.w * lam * g, axis=1) + self.absent      # n - trace A_lam, without cancellation
+        g3 = wcs * g**3
+        eta_l = -2.0 * np.sum(g3, axis=1)
+        eta_ll = 6.0 * np.sum(g3 * g, axis=1)
+        rho_ll = 2.0 * np.sum(g3 * g * (s2 - 2.0 * lam), axis=1)
+        lam = lam[:, 0]
+        rho_t = -lam**2 * eta_l                                   # d rho / d lam = -lam d eta / d lam
+        eta_t = lam * eta_l
+        return rho, eta, dof, rho_t, rho_t + lam**2 * rho_ll, eta_t, eta_t + lam**2 * eta_ll
 
     def tsvd(self, thresholds):
         """Scaled ``rho``, ``eta`` and ``n - trace`` for keeping ``s >= t``, each `t` of `thresholds`."""
@@ -129,11 +141,11 @@ class _Curve:
         return tail, cum(inv), self.n - cum(np.ones_like(s))
 
 
-def _curvature(rho, eta, drho, deta):
+def _curvature(rho, eta, _dof, rho_t, rho_tt, eta_t, eta_tt):
     r"""Signed curvature of ``(log sqrt(rho), log sqrt(eta))`` traversed with increasing ``t = log lam``."""
-    x1, y1 = 0.5 * drho[0] / rho, 0.5 * deta[0] / eta
-    x2 = 0.5 * (drho[1] / rho - (drho[0] / rho) ** 2)
-    y2 = 0.5 * (deta[1] / eta - (deta[0] / eta) ** 2)
+    x1, y1 = 0.5 * rho_t / rho, 0.5 * eta_t / eta
+    x2 = 0.5 * (rho_tt / rho - (rho_t / rho) ** 2)
+    y2 = 0.5 * (eta_tt / eta - (eta_t / eta) ** 2)
     return (x1 * y2 - x2 * y1) / (x1**2 + y1**2) ** 1.5
 
 
@@ -308,14 +320,11 @@ def choose_reg(blurred, kernel, *, boundary="circular", rule="gcv", filter="tikh
     elif noise_std is not None:
         check_real(noise_std, "noise_std", low=0.0)
     method = "fft" if boundary == "circular" else "dct"
-    curve = _Curve(y, f, method)
-    n = curve.n
-    up2, upx = 2.0 ** curve.d, 2.0 ** (curve.d - curve.e)       # scale of residuals and of solutions
-    sig = None if sigma is None else sigma / up2
-    lam_unit = 4.0**curve.e                                      # lambda = scaled lambda * 4**e
+    curve = _Curve.spectral(y, f, method)
+    sig = None if sigma is None else sigma / 2.0**curve.d
     if filt == "tikhonov":
-        return _tikhonov(curve, rule, grid, num, sig, tau, n, up2, upx, lam_unit, sigma, method)
-    return _tsvd(curve, rule, grid, sig, tau, n, up2, upx, sigma, method)
+        return _tikhonov(curve, rule, grid, num, sig, tau, sigma, method)
+    return _tsvd(curve, rule, grid, sig, tau, sigma, method)
 
 
 def _function(rule, rho, dof, n, sig, tau):
@@ -328,23 +337,19 @@ def _function(rule, rho, dof, n, sig, tau):
         return np.sqrt(rho) - tau * sig * math.sqrt(n)
 
 
-def _tikhonov(curve, rule, grid, num, sig, tau, n, up2, upx, lam_unit, sigma, method):
+def _tikhonov(curve, rule, grid, num, sig, tau, sigma, method):
+    n, up2, upx, lam_unit = curve.n, 2.0**curve.d, 2.0 ** (curve.d - curve.e), 4.0**curve.e
     g = np.logspace(-12, 0, num) * float(curve.s.max()) ** 2 if grid is None else _check_grid(grid) / lam_unit
-    rows = [curve.tikhonov(lam) for lam in g]
-    rho = np.array([r[0] for r in rows])
-    eta = np.array([r[1] for r in rows])
-    dof = np.array([r[2] for r in rows])
+    rows = curve.tikhonov(g)
+    rho, eta, dof = rows[:3]
 
     def point(t):                                   # the rule at scaled lambda = exp(t)
         r = curve.tikhonov(math.exp(t))
         if rule == "lcurve":
-            return -_curvature(r[0], r[1], r[3], r[4])
-        return float(_function(rule, r[0], r[2], n, sig, tau))
+            return -float(_curvature(*r)[0])
+        return float(_function(rule, r[0], r[2], n, sig, tau)[0])
 
-    if rule == "lcurve":
-        func = np.array([_curvature(r[0], r[1], r[3], r[4]) for r in rows])
-    else:
-        func = _function(rule, rho, dof, n, sig, tau)
+    func = _curvature(*rows) if rule == "lcurve" else _function(rule, rho, dof, n, sig, tau)
     logs = np.log(g)
     if rule == "discrepancy":
         value = _discrepancy_root(curve, sig, tau, n, logs)
@@ -373,7 +378,7 @@ def _discrepancy_root(curve, sig, tau, n, logs):
                          f"{floor * 2.0**curve.d:.6g} (noise_std too small)")
 
     def fun(t):
-        return math.sqrt(curve.tikhonov(math.exp(t))[0]) - target
+        return math.sqrt(curve.tikhonov(math.exp(t))[0][0]) - target
 
     lo, hi = logs[0], logs[-1]
     for _ in range(60):                              # widen the bracket (the residual is monotone)
@@ -390,8 +395,8 @@ def _discrepancy_root(curve, sig, tau, n, logs):
     return math.exp(brentq(fun, lo, hi, xtol=1e-14, rtol=4 * np.finfo(float).eps, maxiter=500))
 
 
-def _tsvd(curve, rule, grid, sig, tau, n, up2, upx, sigma, method):
-    unit = 2.0**curve.e
+def _tsvd(curve, rule, grid, sig, tau, sigma, method):
+    n, up2, upx, unit = curve.n, 2.0**curve.d, 2.0 ** (curve.d - curve.e), 2.0**curve.e
     g = _tsvd_grid(curve.s) if grid is None else _check_grid(grid)[::-1] / unit
     if g.size < 3:
         raise ValueError(f"the spectrum has {g.size} distinct nonzero singular values; at least 3 are needed")
