@@ -11,9 +11,10 @@ output sample.
   a stable inverse exists: cost ``C``;
 - the **fitted IIR** ``B/A`` of every order ``(nb, na)`` with
   ``nb + na + 1 = C``, ``na`` in ``orders`` (:func:`solvers.fit_iir_inverse`):
-  one recursion, cost ``C``.  The fit takes 0.05 to 0.5 s per delay, so its
-  delay is searched only over the LS FIR's optimal delay of ``C`` taps plus
-  ``delay_offsets``, not over the whole grid;
+  one recursion, cost ``C``.  The fit takes 0.02 to 0.5 s per delay, so its
+  delay is searched only at the LS-optimal delays of the FIRs of ``C`` and of
+  ``nb + 1`` taps (the fit's own start), each plus ``delay_offsets``, not over
+  the whole grid, with ``maxiter`` Levenberg-Marquardt steps per start;
 - the **regularised two-sided IIR** :math:`\bar H / (|H|^2 + \lambda)`
   (:func:`solvers.iir_inverse` with ``reg``): a numerator of ``M + 1``
   coefficients and a causal and an anti-causal recursion of ``M`` poles each,
@@ -106,8 +107,9 @@ _SETTINGS = {
     False: dict(kernels=KERNELS, coefficients=tuple(range(2, 25)), iir_coefficients=(3, 5, 8, 12, 16),
                 orders=(1, 2, 4), delay_offsets=(-1, 0, 1), maxiter=15, noise_levels=(1e-3, 1e-2),
                 regs=tuple(10.0 ** np.arange(-8, 0.5, 1.0)), timing_samples=100_000),
-    True: dict(kernels={k: KERNELS[k] for k in QUICK_KERNELS}, coefficients=tuple(range(2, 13)),
-               iir_coefficients=(5, 8), orders=(1, 2, 4), delay_offsets=(0,), maxiter=15, noise_levels=(1e-3, 1e-2),
+    True: dict(kernels={k: KERNELS[k] for k in QUICK_KERNELS}, coefficients=tuple(range(2, 14)),
+               iir_coefficients=(5, 8), orders=(1, 2, 4), delay_offsets=(0,), maxiter=15,
+               noise_levels=(1e-3, 1e-2),
                regs=tuple(10.0 ** np.arange(-8, 0.5, 1.0)), timing_samples=100_000),
 }
 
@@ -261,24 +263,27 @@ def compute(quick: bool = False, progress: bool = False, **setup) -> dict:
     Parameters
     ----------
     quick : bool, optional
-        Five kernels, FIRs of 2..12 taps, IIRs of 5 and 8 coefficients, one delay per fit (seconds).
+        Five kernels, FIRs of 2..13 taps, IIRs of 5 and 8 coefficients, two delays per order (seconds).
     progress : bool, optional
         Show a progress bar over the kernels and IIR sizes.
     **setup
         ``kernels`` (dict name -> 1-D array; default :data:`KERNELS`, quick :data:`QUICK_KERNELS`);
         ``coefficients`` (FIR lengths ``C``, default 2..24); ``iir_coefficients`` (the ``C`` of the fitted
         IIRs, default (3, 5, 8, 12, 16)); ``orders`` (the ``na`` of the fits, ``nb = C - 1 - na``,
-        default (1, 2, 4)); ``delay_offsets`` (fit delays: the LS FIR's optimal delay of ``C`` taps plus these,
-        clipped to the grid; default (-1, 0, 1), quick (0,)); ``noise_levels`` (sigma of the white noise,
+        default (1, 2, 4)); ``delay_offsets`` (fit delays: the LS-optimal delays of the FIRs of ``C`` and of
+        ``nb + 1`` taps plus these, clipped to the grid; default (-1, 0, 1), quick (0,)); ``maxiter``
+        (Levenberg-Marquardt iterations of each fit, default 15); ``noise_levels`` (sigma of the white noise,
         default (1e-3, 1e-2)); ``regs`` (the grid of lambda of the regularised IIR, default 10**(-8..0) in
-        half decades); ``timing_samples`` (signal length of the timings, default 100 000).
+        whole decades); ``timing_samples`` (signal length of the timings, default 100 000).
 
     Returns
     -------
     dict
-        ``'kernels'``: per kernel its ``'kernel'``, ``'class'``, ``'zero_distance'``, ``'fir'``
-        (see ``_fir_family``), ``'iir_rows'`` (every fit), ``'iir'`` (best per ``C``), ``'two_sided'``;
-        ``'timing'``; ``'tables'``; the setup.
+        ``'kernels'``: per kernel its ``'kernel'``, ``'class'``, ``'zero_distance'``, ``'fir'`` (by length:
+        ``'error'``, ``'noise_gain'``, ``'delay'``, ``'truncated_error'``, ``'truncated_noise_gain'``,
+        ``'noisy_mse'`` by sigma), ``'iir_rows'`` (every fit), ``'iir'`` (by ``iir_coefficients``: the fit of
+        least error and the least noisy MSE by sigma), ``'two_sided'`` (the reg grid's errors and noise gains,
+        the best reg by sigma, the exact inverse or None); ``'timing'``; ``'tables'``; the setup.
     """
     settings = study_setup(_SETTINGS[bool(quick)], setup, study=NAME)
     kernels = {name: np.asarray(h, dtype=float) for name, h in settings["kernels"].items()}
@@ -495,6 +500,32 @@ def zero_radius(h) -> float:
     return float(np.max(np.where(radii < 1, radii, 1 / radii)))
 
 
+FAMILIES = ("FIR", "fitted IIR", "regularised two-sided IIR", "exact IIR")
+
+
+def cost_to_reach(data: dict, name: str, sigma: float) -> dict:
+    """The least noisy MSE of any inverse of cost up to the largest FIR length (``'best'``), and per family the
+    least cost whose MSE is within TIE of it (``'cost'``: family -> cost, or None when no member is)."""
+    k, budget = data["kernels"][name], int(data["coefficients"][-1])
+    ts = k["two_sided"]
+    members = {"FIR": list(zip(data["coefficients"], k["fir"]["noisy_mse"][sigma])),
+               "fitted IIR": [(C, m) for C, m in zip(data["iir_coefficients"], k["iir"]["noisy_mse"][sigma])
+                              if not np.isnan(m)],
+               "regularised two-sided IIR": [(ts["cost"], ts["best"][sigma]["noisy_mse"])],
+               "exact IIR": [(ts["exact"]["cost"], ts["exact"]["noisy_mse"][sigma])] if ts["exact"] else []}
+    members = {fam: [(int(c), float(m)) for c, m in rows if c <= budget] for fam, rows in members.items()}
+    best = min(m for rows in members.values() for _, m in rows)
+    cost = {fam: min((c for c, m in rows if m <= TIE * best), default=None) for fam, rows in members.items()}
+    return {"best": best, "cost": cost}
+
+
+def cheapest(data: dict, name: str, sigma: float) -> tuple[str, int]:
+    """The family (and cost) that comes within TIE of the least noisy MSE at the least cost (ties: FAMILIES order)."""
+    cost = cost_to_reach(data, name, sigma)["cost"]
+    fam = min((f for f in FAMILIES if cost[f] is not None), key=lambda f: (cost[f], FAMILIES.index(f)))
+    return fam, cost[fam]
+
+
 def tie_from(ratios: dict):
     """The least C from which on every ratio (FIR/IIR MSE, by C) is at most TIE; None if not even at the last C."""
     start = None
@@ -557,6 +588,22 @@ def _table(data: dict) -> list[str]:
     return lines
 
 
+def _noise_table(data: dict) -> list[str]:
+    levels = sorted(data["noise_levels"])
+    head = " | ".join(f"σ = {s:g}: least MSE | {' | '.join(FAMILIES)}" for s in levels)
+    lines = [f"Least cost (multiply-adds per sample) at which each family comes within {TIE:g}× of the least noisy "
+             f"MSE of any inverse of cost ≤ {data['coefficients'][-1]} ('—': none does):", "",
+             f"| kernel | {head} |", "|---|" + "---:|" * (len(levels) * (1 + len(FAMILIES)))]
+    for name in data["kernels"]:
+        cells = []
+        for s in levels:
+            reach = cost_to_reach(data, name, s)
+            cells += [f"{reach['best']:.2g}"] + ["—" if reach["cost"][f] is None else str(reach["cost"][f])
+                                                 for f in FAMILIES]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def _list(items: dict, fmt) -> str:
     return "; ".join(fmt(n, v) for n, v in items.items()) if items else "none"
 
@@ -567,6 +614,20 @@ def _sentences(data: dict) -> list[str]:
     kernels = data["kernels"]
     cls = lambda n: kernels[n]["class"]
     out = []
+    for c in CLASSES:
+        members = [n for n in kernels if cls(n) == c]
+        if not members:
+            continue
+        poles = [n for n in members if any(n in f["wins"][C] for C in ic)]
+        rest = [n for n in members if n not in poles]
+        line = (f"- **{c.capitalize()}**: the fitted IIR is {WIN:g}× or more better than the LS FIR of the same cost "
+                f"at some C ≤ {ic[-1]} for {', '.join(poles) or 'none'}; not for {', '.join(rest) or 'none'}.")
+        for s in sorted(data["noise_levels"]):
+            parts = [f"{n}: {fam} ({c})" for n in members for fam, c in [cheapest(data, n, s)]]
+            line += (f" With noise σ = {s:g}, the cheapest family within {TIE:g}× of the least MSE (cost): "
+                     + "; ".join(parts) + ".")
+        out.append(line)
+    out.append("")
     for C in ic:
         out.append(f"- Without noise, at C = {C} the fitted IIR beats the LS FIR of the same cost by {WIN:g}× or more "
                    f"for: " + _list(f["wins"][C], lambda n, r: f"{n} ({cls(n)}, ×{r:.3g})") + ".")
@@ -598,6 +659,10 @@ def _sentences(data: dict) -> list[str]:
                    f"{WIN:g}× below both in {len(two)} of them ("
                    + ", ".join(f"{r['kernel']}: {r['two_sided_mse']:.2g} at cost {r['two_sided_cost']}"
                                for r in {r['kernel']: r for r in two}.values()) + ").")
+    chosen = {(n, s): k["two_sided"]["best"][s]["reg"] for n, k in kernels.items() for s in data["noise_levels"]}
+    wiener = [key for key, reg in chosen.items() if np.isclose(reg, key[1] ** 2)]
+    out.append(f"- The regularised IIR's λ of least noisy MSE on the grid is σ² for {len(wiener)} of the "
+               f"{len(chosen)} (kernel, σ) pairs: Wiener's optimum for a white signal of unit variance.")
     if f["far_mse_ratio"]:
         s = f["sigma_high"]
         parts = []
@@ -655,6 +720,8 @@ def summarize(data: dict) -> str:
         f"{list(data['setup']['orders'])}.",
         "",
         *_table(data),
+        "",
+        *_noise_table(data),
         "",
         *_sentences(data),
         "",

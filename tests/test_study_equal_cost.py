@@ -59,6 +59,9 @@ def test_two_sided_error_and_noise_gain_match_the_time_domain(data):
     assert ts["error"][i] == pytest.approx(np.linalg.norm(r), rel=1e-8)
     assert ts["noise_gain"][i] == pytest.approx(g @ g, rel=1e-8)
     assert ts["cost"] == 3 * 4 + 1
+    for name, kernel in data["kernels"].items():       # Wiener's optimum for a white signal: lambda = sigma^2
+        for s, best in kernel["two_sided"]["best"].items():
+            assert best["reg"] == pytest.approx(s ** 2), name
     # the chosen reg minimises the closed-form noisy MSE on the grid
     for s, best in ts["best"].items():
         assert best["noisy_mse"] == pytest.approx(np.min(ts["error"] ** 2 + s ** 2 * ts["noise_gain"]))
@@ -144,6 +147,20 @@ def test_far_zeros_short_fir_ties_the_iir_under_noise(data):
     C, e = data["coefficients"], _k(data, "minimum phase, far")["fir"]["error"]
     rate = np.exp(np.polyfit(C[C >= 4], np.log(e[C >= 4]), 1)[0])
     assert rate == pytest.approx(0.5, rel=0.1)
+
+
+def test_with_noise_the_cheapest_family_depends_on_the_zeros(data):
+    for s in data["noise_levels"]:
+        for name in ("box 5", "difference [1, -1]"):            # on the circle: only the regularised IIR
+            reach = study.cost_to_reach(data, name, s)
+            assert study.cheapest(data, name, s) == ("regularised two-sided IIR", _k(data, name)["two_sided"]["cost"])
+            assert reach["cost"]["FIR"] is None and reach["cost"]["fitted IIR"] is None
+        assert study.cheapest(data, "minimum phase, near", s) == ("exact IIR", 3)
+        assert study.cost_to_reach(data, "minimum phase, near", s)["cost"]["fitted IIR"] == 5   # the least C fitted
+        assert study.cheapest(data, "maximum phase, near", s) == ("exact IIR", 3)
+        assert study.cost_to_reach(data, "minimum phase, near", s)["cost"]["FIR"] is None
+    # far zeros: a short FIR reaches the least MSE too
+    assert study.cost_to_reach(data, "minimum phase, far", max(data["noise_levels"]))["cost"]["FIR"] <= 8
 
 
 def test_timing_measures_every_family(data):
