@@ -570,7 +570,7 @@ def _table(data: dict) -> list[str]:
     C1, C2 = ic[0] if len(ic) == 1 else (5 if 5 in ic else ic[0]), ic[-1]
     s = max(data["noise_levels"])
     lines = [f"| kernel | class (nearest zero's distance) | FIR / IIR error, C = {C1} | FIR / IIR error, C = {C2} | "
-             f"FIR taps to reach the IIR of C = {C1} | IIR noise gain, C = {C2} | exact 1/H: cost | "
+             f"FIR taps to reach the IIR's error at C = {C1} (or {REACH_FLOOR:g}) | IIR noise gain, C = {C2} | exact 1/H: cost | "
              f"σ = {s:g}, MSE at C = {C2}: FIR / IIR | regularised two-sided: cost, MSE (λ) |",
              "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for name, k in data["kernels"].items():
@@ -630,7 +630,9 @@ def _sentences(data: dict) -> list[str]:
     out.append("")
     for C in ic:
         out.append(f"- Without noise, at C = {C} the fitted IIR beats the LS FIR of the same cost by {WIN:g}× or more "
-                   f"for: " + _list(f["wins"][C], lambda n, r: f"{n} ({cls(n)}, ×{r:.3g})") + ".")
+                   f"for: " + _list(f["wins"][C], lambda n, r: f"{n} ({cls(n)}, "
+                   + ("IIR exact to rounding)" if at_cost(data, n, C)["iir_error"] <= 1e-15
+                      else f"×{r:.3g})")) + ".")
     never = {n: r for n, r in f["best_ratio"].items() if r < 2 and not any(n in f["wins"][C] for C in ic)}
     out.append(f"- The fitted IIR is never better than 2× the FIR at any C ≤ {ic[-1]} for: "
                + _list(never, lambda n, r: f"{n} ({cls(n)}, best ×{r:.2g})") + ".")
@@ -638,7 +640,7 @@ def _sentences(data: dict) -> list[str]:
         parts = []
         for n in f["causal_loses"]:
             ts = kernels[n]["two_sided"]
-            exact = (f"the exact two-sided inverse costs {ts['exact']['cost']} with error {_g(ts['exact']['error'])}"
+            exact = (f"the exact two-sided inverse costs {ts['exact']['cost']} with error {ts['exact']['error']:.1e}"
                      if ts["exact"] else "no exact inverse")
             parts.append(f"{n} (fitted / FIR error ≥ {1 / f['best_ratio'][n]:.2g} at every C; {exact})")
         out.append("- The fitted IIR is causal, so it does worse than the FIR at every C for " + "; ".join(parts)
@@ -669,10 +671,10 @@ def _sentences(data: dict) -> list[str]:
         for n, ratios in f["far_mse_ratio"].items():
             start = tie_from(ratios)
             detail = ", ".join(f"{r:.3g} at C = {C}" for C, r in ratios.items())
-            parts.append(f"{n}: " + (f"from C = {start} on" if start is not None else f"not at C = {ic[-1]}")
+            parts.append(f"{n}: " + (f"C ≥ {start}" if start is not None else f"not even at C = {ic[-1]}")
                          + f" (FIR/IIR MSE {detail})")
         out.append(f"- Zeros far from the circle: at σ = {s:g} the Tikhonov FIR's MSE is at most {TIE:g}× the best "
-                   "fitted IIR's at every C " + "; ".join(parts) + ". Once the FIR's truncation error falls below "
+                   "fitted IIR's at every C from the one given on: " + "; ".join(parts) + ". Once the FIR's truncation error falls below "
                    "the noise floor σ²||g||², which the exact inverse's noise gain sets for both, the two tie.")
     return out
 
