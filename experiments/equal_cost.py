@@ -100,17 +100,18 @@ ON_CIRCLE = 1e-6
 NEAR = 0.1
 #: The classes of kernels by the distance of their nearest zero to the circle.
 CLASSES = ("on the circle", "near the circle", "far from the circle")
-#: Points of the frequency grid for the regularised inverse's error and noise gain.
+#: Points of the frequency grid for the regularised inverse's error and noise gain: its aliasing error is
+#: about q**GRID, q the largest pole radius (1 - q is about sqrt(reg) for a zero on the circle).
 GRID = 2 ** 17
 
 _SETTINGS = {
     False: dict(kernels=KERNELS, coefficients=tuple(range(2, 25)), iir_coefficients=(3, 5, 8, 12, 16),
                 orders=(1, 2, 4), delay_offsets=(-1, 0, 1), maxiter=15, noise_levels=(1e-3, 1e-2),
-                regs=tuple(10.0 ** np.arange(-8, 0.5, 1.0)), timing_samples=100_000),
+                regs=tuple(10.0 ** np.arange(-8, 0.5, 1.0)), grid=GRID, timing_samples=100_000),
     True: dict(kernels={k: KERNELS[k] for k in QUICK_KERNELS}, coefficients=tuple(range(2, 14)),
                iir_coefficients=(5, 8), orders=(1, 2, 4), delay_offsets=(0,), maxiter=15,
-               noise_levels=(1e-3, 1e-2),
-               regs=tuple(10.0 ** np.arange(-8, 0.5, 1.0)), timing_samples=100_000),
+               noise_levels=(1e-3, 1e-2), regs=tuple(10.0 ** np.arange(-6, 0.5, 1.0)), grid=2 ** 15,
+               timing_samples=100_000),
 }
 
 
@@ -205,12 +206,12 @@ def _best_iir(rows, coefficients, noise_levels) -> dict:
     return best
 
 
-def _two_sided(h, regs, noise_levels) -> dict:
+def _two_sided(h, regs, noise_levels, grid: int) -> dict:
     """The regularised inverse on the reg grid (error and noise gain from the frequency response) and the
     exact inverse where it is stable."""
     trimmed = np.trim_zeros(h)
     degree = trimmed.size - 1
-    w = 2 * np.pi * np.arange(GRID) / GRID
+    w = 2 * np.pi * np.arange(grid) / grid
     H = np.polyval(trimmed[::-1], np.exp(-1j * w))
     errors, gains = np.zeros(len(regs)), np.zeros(len(regs))
     for i, reg in enumerate(regs):
@@ -274,7 +275,8 @@ def compute(quick: bool = False, progress: bool = False, **setup) -> dict:
         ``nb + 1`` taps plus these, clipped to the grid; default (-1, 0, 1), quick (0,)); ``maxiter``
         (Levenberg-Marquardt iterations of each fit, default 15); ``noise_levels`` (sigma of the white noise,
         default (1e-3, 1e-2)); ``regs`` (the grid of lambda of the regularised IIR, default 10**(-8..0) in
-        whole decades); ``timing_samples`` (signal length of the timings, default 100 000).
+        whole decades, quick 10**(-6..0)); ``grid`` (points of the frequency grid of the regularised IIR's
+        error and noise gain, default 2**17, quick 2**15); ``timing_samples`` (signal length of the timings, default 100 000).
 
     Returns
     -------
@@ -306,7 +308,7 @@ def compute(quick: bool = False, progress: bool = False, **setup) -> dict:
                              int(settings["maxiter"]), bar)
             out[name] = {"kernel": h, "class": kernel_class(h), "zero_distance": zero_distance(h), "fir": fir,
                          "iir_rows": rows, "iir": _best_iir(rows, iir_coefficients, noise_levels),
-                         "two_sided": _two_sided(h, settings["regs"], noise_levels)}
+                         "two_sided": _two_sided(h, settings["regs"], noise_levels, int(settings["grid"]))}
     return {"quick": bool(quick), "setup": settings, "coefficients": np.array(coefficients),
             "iir_coefficients": np.array(iir_coefficients), "noise_levels": noise_levels, "kernels": out,
             "timing": _timings(int(settings["timing_samples"])), "tables": _tables(out, coefficients,

@@ -105,6 +105,12 @@ def test_zeros_on_the_circle_favour_poles_without_noise(data):
     assert "difference [1, -1]" in wins[5] and "box 5" in wins[8] and "box 5" not in wins[5]
 
 
+def test_zero_on_the_circle_ls_fir_error_is_one_over_sqrt_taps_plus_one(data):
+    # [1, -1]: the residual of delta_d is its projection on the constant vector of the C + 1 outputs
+    C = data["coefficients"]
+    np.testing.assert_allclose(_k(data, "difference [1, -1]")["fir"]["error"], 1 / np.sqrt(C + 1.0), rtol=1e-9)
+
+
 def test_near_zero_minimum_phase_is_inverted_exactly_by_two_poles(data):
     a = study.at_cost(data, "minimum phase, near", 5)
     assert a["iir_error"] < 1e-12
