@@ -415,7 +415,7 @@ def _draw_noise_gain(data: dict):
         ax.set_ylabel(log_axis_label("noise gain ||g||₂²"))
         ax.set_title(_title(name, k), fontsize=8)
         ax.grid(True, which="both", alpha=0.3)
-    panels[0][1].legend(fontsize=6, loc="upper left")
+    panels[0][1].legend(fontsize=6, loc="best")
     fig.suptitle("Noise gain against cost (white noise of variance σ² comes out as σ²·||g||²)", fontsize=11)
     return fig
 
