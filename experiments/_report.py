@@ -93,7 +93,8 @@ def write_study(name: str, question: str, data: dict, figures: dict, summary: st
     figure_paths = []
     for stem, fig in figures.items():
         path = folder / f"{stem}.png"
-        fig.savefig(path, dpi=110, bbox_inches="tight")
+        # Constrained layout already fits labels and titles; "tight" would lay the figure out twice.
+        fig.savefig(path, dpi=110, bbox_inches=None if fig.get_layout_engine() else "tight")
         figure_paths.append(path.relative_to(out).as_posix())
     output = StudyOutput(name, question, summary, figure_paths, [f.relative_to(out).as_posix() for f in files],
                          seconds, quick)

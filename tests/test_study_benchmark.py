@@ -103,7 +103,8 @@ def test_summary_states_targets_with_measured_numbers(data):
     assert "123.4x" in new and new != text
 
 
-def test_run_writes_outputs(tmp_path):
+def test_run_writes_outputs(tmp_path, data, computed_once):
+    computed_once(benchmark, data)
     outputs, failures = _cli.run_studies([benchmark.NAME], out=tmp_path, quick=True, progress=False,
                                          log=lambda *a: None)
     assert not failures and [o.name for o in outputs] == ["benchmark"]

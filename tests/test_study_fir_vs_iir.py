@@ -114,7 +114,8 @@ def test_draw_and_summarize(data):
     assert f"{_kernel(data, 'minimum phase')['fits']['geometric']['rate']:.4f}" in text
 
 
-def test_command_line_run_writes_the_outputs(tmp_path):
+def test_command_line_run_writes_the_outputs(tmp_path, data, computed_once):
+    computed_once(study, data)
     outputs, failures = run_studies([study.NAME], out=tmp_path, quick=True, progress=False, log=lambda *a: None)
     assert not failures
     folder = tmp_path / study.NAME

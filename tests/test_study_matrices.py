@@ -107,7 +107,8 @@ def test_draw_and_summarize(data):
     assert "| reflect |" in text
 
 
-def test_run_writes_outputs(tmp_path):
+def test_run_writes_outputs(tmp_path, data, computed_once):
+    computed_once(matrices, data)
     outputs, failures = _cli.run_studies([matrices.NAME], out=tmp_path, quick=True, progress=False,
                                          log=lambda *a: None)
     assert not failures and [o.name for o in outputs] == ["matrices"]

@@ -125,7 +125,8 @@ def test_figures_have_labelled_axes_and_the_summary_states_the_numbers(data):
     assert f"{data['noisy']['mse_wiener']:.1f}" in summary
 
 
-def test_the_command_line_writes_figures_data_and_index(data, tmp_path):
+def test_the_command_line_writes_figures_data_and_index(data, tmp_path, computed_once):
+    computed_once(study, data)
     outputs, failures = run_studies([study.NAME], out=tmp_path, quick=True, progress=False, log=lambda *a: None)
     assert not failures
     folder = tmp_path / study.NAME
