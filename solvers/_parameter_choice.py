@@ -5,17 +5,17 @@ centro-symmetric kernel: DCT-II)."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import scipy.fft as sfft
 from scipy.optimize import brentq, minimize_scalar
 
-from convops import canonical_boundary, canonical_output
-from convops._validation import as_float_array, check_int, check_kernel, check_option, check_real, float_dtype
+from convops import DEFAULT_MAX_BYTES, canonical_boundary, canonical_output, convolution_operator
+from convops._validation import as_float_array, check_allocation, check_int, check_kernel, check_option, check_real, float_dtype
 
 from ._noise import estimate_noise
-from ._restore import _is_centro_symmetric
+from ._restore import _image_shape, _is_centro_symmetric
 from ._spectral import _exponent, _scale, eigenvalues, zeros_of
 
 __all__ = ["choose_reg", "ParameterChoice", "REG_RULES", "REG_FILTERS"]
@@ -59,7 +59,14 @@ class ParameterChoice:
     residual_norms, solution_norms : ndarray of float, shape (g,)
         :math:`\|A x - b\|_2` and :math:`\|x\|_2` on `grid`.
     method : str
-        ``'fft'`` or ``'dct'``: the transform that diagonalised the blur.
+        ``'fft'`` or ``'dct'`` (the transform that diagonalised the blur: the curve is exact) or ``'hybrid'``
+        (the curve of the projected problem of the last Golub-Kahan step).
+    iterations : int
+        Golub-Kahan steps of ``'hybrid'`` (0 otherwise).
+    history : ndarray of float, shape (iterations,)
+        The choice after each step of ``'hybrid'`` (NaN where the rule had none); empty otherwise.
+    converged : bool
+        ``'hybrid'``: whether the choice settled (or the Krylov space became invariant) before `maxiter`.
     """
 
     value: float
@@ -72,6 +79,9 @@ class ParameterChoice:
     residual_norms: np.ndarray
     solution_norms: np.ndarray
     method: str
+    iterations: int = 0
+    history: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    converged: bool = True
 
 
 class _Curve:
@@ -186,7 +196,8 @@ def _check_grid(grid, name="grid"):
 
 
 def choose_reg(blurred, kernel, *, boundary="circular", rule="gcv", filter="tikhonov", noise_std=None,
-               output="same", grid=None, num=200, tau=1.01) -> ParameterChoice:
+               output="same", grid=None, num=200, tau=1.01, method="auto", maxiter=None, tol=1e-3,
+               max_bytes=DEFAULT_MAX_BYTES) -> ParameterChoice:
     r"""Choose the regularisation parameter of a restoration from the data alone.
 
     Parameters
@@ -195,9 +206,8 @@ def choose_reg(blurred, kernel, *, boundary="circular", rule="gcv", filter="tikh
         Observed data ``b`` (``n`` values), the blurred and noisy image.
     kernel : array_like
         Blur kernel (same number of dimensions as `blurred`).
-    boundary : {'circular', 'symmetric'}, optional
-        Boundary rule of the model (``'mirror'`` is ``'symmetric'``, which needs a kernel of odd size
-        equal to its flip on each axis).  Other rules raise ``ValueError``.
+    boundary : {'zero', 'circular', 'replicate', 'symmetric', 'reflect'}, optional
+        Boundary rule of the model (``'mirror'`` is ``'symmetric'``).
     rule : {'gcv', 'upre', 'discrepancy', 'lcurve'}, optional
         The rule (see Notes).
     filter : {'tikhonov', 'tsvd'}, optional
@@ -205,8 +215,9 @@ def choose_reg(blurred, kernel, *, boundary="circular", rule="gcv", filter="tikh
     noise_std : float, optional
         :math:`\sigma` of the additive white noise, for ``'upre'`` and ``'discrepancy'``; by default
         :func:`solvers.estimate_noise` of `blurred`.
-    output : {'same'}, optional
-        Output window; only ``'same'`` is diagonalised by a transform.
+    output : {'same', 'full', 'valid'}, optional
+        Output window of the blur model (the image has the shape of `blurred`, ``N - m + 1`` for ``'full'``,
+        ``N + m - 1`` for ``'valid'``).
     grid : array_like of float, optional
         Values to evaluate the rule at (:math:`\lambda` for ``'tikhonov'``, thresholds on :math:`|H|` for
         ``'tsvd'``), at least 3, positive, at most 100000.  Default for ``'tikhonov'``: `num` log-spaced
@@ -216,6 +227,18 @@ def choose_reg(blurred, kernel, *, boundary="circular", rule="gcv", filter="tikh
         Points of the default Tikhonov grid, 3 to 100000.
     tau : float, optional
         Safety factor :math:`\tau \ge 1` of the discrepancy principle (default 1.01).
+    method : {'auto', 'fft', 'dct', 'hybrid'}, optional
+        ``'fft'``: circular ``'same'``; ``'dct'``: symmetric ``'same'`` with a kernel of odd size equal to its
+        flip on each axis; both exact.  ``'hybrid'``: any boundary and window, Tikhonov only, matrix-free (see
+        Notes).  ``'auto'``: ``'fft'`` or ``'dct'`` where they apply, else ``'hybrid'``.
+    maxiter : int, optional
+        Most Golub-Kahan steps of ``'hybrid'`` (default ``min(n, number of pixels, 200)``); the ``2 maxiter``
+        stored vectors must fit in `max_bytes`.
+    tol : float, optional
+        ``'hybrid'`` stops when the choice changes by at most ``tol`` (relative) in two consecutive steps,
+        inside the grid.
+    max_bytes : float, optional
+        Limit on the memory of the spectrum or of the Golub-Kahan vectors.
 
     Returns
     -------
@@ -256,6 +279,17 @@ def choose_reg(blurred, kernel, *, boundary="circular", rule="gcv", filter="tikh
       ``'tsvd'``, whose L-curve is a set of points, the point farthest from the chord joining its two
       ends on the convex side (the discrete corner; `function` holds that distance).
 
+    ``'hybrid'`` (after IR Tools' ``IRhybrid_lsqr``): ``k`` steps of Golub-Kahan bidiagonalisation of
+    :func:`convops.convolution_operator` (LSQR's, with full reorthogonalisation), ``A V_k = U_{k+1} B_k``,
+    :math:`U_{k+1}^T b = \|b\| e_1`; the rule is applied to the projected problem
+    :math:`\min_y \|B_k y - \|b\| e_1\|^2 + \lambda \|y\|^2` (its SVD), whose residual and solution norms are
+    those of :math:`x = V_k y` in the full problem, with :math:`\mathrm{tr} A_\lambda` approximated by the trace
+    of the projected influence matrix and ``n`` the number of data values; at ``k`` equal to the rank it is
+    the rule of the full problem.  The discrepancy principle settles within a few dozen steps (its residual is
+    exact at every step); GCV, UPRE and the L-curve of a small projected problem choose too small a
+    :math:`\lambda` until the Krylov space holds the noise-dominated directions, so that they may need many steps
+    (`converged` is False when `maxiter` ends the iteration first).
+
     For ``'tikhonov'`` the grid minimum of ``'gcv'``/``'upre'`` and the grid maximum of ``'lcurve'`` are
     refined by a bounded scalar minimisation in :math:`\log\lambda` between the neighbouring grid points.
     The TSVD grid is descending (fewer values kept as the threshold grows).
@@ -295,13 +329,21 @@ def choose_reg(blurred, kernel, *, boundary="circular", rule="gcv", filter="tikh
         raise ValueError("kernel is all zeros: no parameter can be chosen")
     dtype = float_dtype(y, f)
     y, f = y.astype(dtype, copy=False), f.astype(dtype, copy=False)
-    if output != "same" or boundary not in ("circular", "symmetric"):
-        raise ValueError(f"choose_reg is exact for boundary='circular' (DFT) and boundary='symmetric' (DCT, with a "
-                         f"kernel of odd size equal to its flip on each axis) with output='same'; got "
+    method = check_option(method, "method", ("auto", "fft", "dct", "hybrid"))
+    fft_ok = boundary == "circular" and output == "same"
+    dct_ok = boundary == "symmetric" and output == "same" and _is_centro_symmetric(f)
+    if method == "auto":
+        method = "fft" if fft_ok else "dct" if dct_ok else "hybrid"
+    if method == "fft" and not fft_ok:
+        raise ValueError(f"method='fft' needs boundary='circular' with output='same'; got boundary={boundary!r}, "
+                         f"output={output!r}")
+    if method == "dct" and not dct_ok:
+        raise ValueError(f"method='dct' needs boundary='symmetric', output='same' and a kernel of odd size equal to "
+                         f"its flip on each axis; got boundary={boundary!r}, output={output!r}, kernel shape {f.shape}")
+    if method == "hybrid" and filt != "tikhonov":
+        raise ValueError(f"filter={filt!r} needs the exact spectrum: boundary='circular' (or 'symmetric' with a "
+                         f"kernel of odd size equal to its flip on each axis) and output='same'; got "
                          f"boundary={boundary!r}, output={output!r}")
-    if boundary == "symmetric" and not _is_centro_symmetric(f):
-        raise ValueError(f"boundary='symmetric' needs a kernel of odd size equal to its flip on each axis (got shape "
-                         f"{f.shape}); only then does the DCT diagonalise the blur")
     tau = check_real(tau, "tau", low=1.0)
     num = check_int(num, "num", minimum=3)
     if num > _MAX_GRID:
@@ -319,7 +361,20 @@ def choose_reg(blurred, kernel, *, boundary="circular", rule="gcv", filter="tikh
             sigma = check_real(noise_std, "noise_std", low=0.0, low_open=True)
     elif noise_std is not None:
         check_real(noise_std, "noise_std", low=0.0)
-    method = "fft" if boundary == "circular" else "dct"
+    if method == "hybrid":
+        if np.iscomplexobj(y) or np.iscomplexobj(f):
+            raise ValueError("method='hybrid' takes real data and kernels")
+        shape = _image_shape(y.shape, f.shape, output)
+        op = convolution_operator(f, shape, boundary=boundary, output=output)
+        limit = min(y.size, math.prod(shape))
+        maxiter = min(limit, 200) if maxiter is None else check_int(maxiter, "maxiter", minimum=1)
+        if maxiter > limit:
+            raise ValueError(f"maxiter must be <= {limit} (the number of data values and of pixels), got {maxiter}")
+        check_allocation(8 * (maxiter + 1) * (y.size + math.prod(shape)), f"{maxiter + 1} Golub-Kahan vector pairs "
+                         f"of {y.size} and {math.prod(shape)} values", max_bytes, hint="lower maxiter")
+        tol = check_real(tol, "tol", low=0.0, low_open=True)
+        return _hybrid(op, y, rule, grid, num, sigma, tau, maxiter, tol)
+    check_allocation(16 * y.size * 4, f"the spectrum of shape {y.shape}", max_bytes)
     curve = _Curve.spectral(y, f, method)
     sig = None if sigma is None else sigma / 2.0**curve.d
     if filt == "tikhonov":
@@ -373,9 +428,9 @@ def _discrepancy_root(curve, sig, tau, n, logs):
                          f"{target * 2.0**curve.d:.6g} is at least ||blurred|| = {total * 2.0**curve.d:.6g} "
                          "(noise_std too large)")
     if target <= floor:
-        raise ValueError(f"the discrepancy principle has no solution: tau * noise_std * sqrt(n) = "
-                         f"{target * 2.0**curve.d:.6g} is at most the residual of the unregularised solution "
-                         f"{floor * 2.0**curve.d:.6g} (noise_std too small)")
+        raise _NoRoot(f"the discrepancy principle has no solution: tau * noise_std * sqrt(n) = "
+                      f"{target * 2.0**curve.d:.6g} is at most the residual of the unregularised solution "
+                      f"{floor * 2.0**curve.d:.6g} (noise_std too small)")
 
     def fun(t):
         return math.sqrt(curve.tikhonov(math.exp(t))[0][0]) - target
@@ -421,3 +476,66 @@ def _tsvd(curve, rule, grid, sig, tau, sigma, method):
     return ParameterChoice(value=float(g[i]) * unit, rule=rule, filter="tsvd", noise_std=sigma,
                            tau=tau if rule == "discrepancy" else None, grid=g * unit, function=func * scale,
                            residual_norms=np.sqrt(rho) * up2, solution_norms=np.sqrt(eta) * upx, method=method)
+
+
+class _NoRoot(ValueError):
+    """The discrepancy equation has no root (on this curve)."""
+
+
+def _hybrid(op, y, rule, grid, num, sigma, tau, maxiter, tol):
+    """Golub-Kahan bidiagonalisation with full reorthogonalisation; the rule on each projected problem."""
+    d = _exponent(y)
+    b = _scale(y.astype(np.float64).ravel(), -d)          # scaled data; residuals scale back by 2**d
+    sig = None if sigma is None else sigma / 2.0**d
+    U = np.zeros((maxiter + 1, b.size))
+    V = np.zeros((maxiter + 1, op.shape[1]))
+    beta1 = float(np.linalg.norm(b))
+    if beta1 == 0:
+        raise ValueError("blurred is all zeros: no parameter can be chosen")
+    U[0] = b / beta1
+    v = np.asarray(op.rmatvec(U[0]), dtype=np.float64).ravel()
+    alphas, betas = [float(np.linalg.norm(v))], []
+    if alphas[0] == 0:
+        raise ValueError("A^T b = 0: the data are orthogonal to the range of the blur")
+    V[0] = v / alphas[0]
+    history, choice, converged = [], None, False
+    for k in range(1, maxiter + 1):
+        u = np.asarray(op.matvec(V[k - 1]), dtype=np.float64).ravel() - alphas[-1] * U[k - 1]
+        for _ in range(2):                                  # classical Gram-Schmidt, twice
+            u -= U[:k].T @ (U[:k] @ u)
+        betas.append(float(np.linalg.norm(u)))
+        scale = max(alphas + betas)
+        invariant = betas[-1] <= 1e-12 * scale
+        U[k] = 0.0 if invariant else u / betas[-1]
+        B = np.zeros((k + 1, k))
+        B[np.arange(k), np.arange(k)] = alphas
+        B[np.arange(1, k + 1), np.arange(k)] = betas
+        P, s, _ = np.linalg.svd(B)
+        c = (beta1 * P[0]) ** 2
+        curve = _Curve(np.append(s, 0.0), c, np.ones(k + 1), y.size, 0, d)   # n - k - 1 directions absent
+        try:
+            choice = _tikhonov(curve, rule, grid, num, sig, tau, sigma, "hybrid")
+            history.append(choice.value)
+        except _NoRoot:
+            history.append(math.nan)
+        h = history[-3:]
+        inside = choice is not None and choice.grid[1] < history[-1] < choice.grid[-2]
+        if len(h) == 3 and inside and all(abs(h[i + 1] - h[i]) <= tol * abs(h[i]) for i in range(2)):
+            converged = True
+            break
+        if invariant:
+            converged = True
+            break
+        v = np.asarray(op.rmatvec(U[k]), dtype=np.float64).ravel() - betas[-1] * V[k - 1]
+        for _ in range(2):
+            v -= V[:k].T @ (V[:k] @ v)
+        alphas.append(float(np.linalg.norm(v)))
+        if alphas[-1] <= 1e-12 * max(scale, alphas[-1]):
+            converged = True
+            break
+        V[k] = v / alphas[-1]
+    if choice is None or math.isnan(history[-1]):
+        raise ValueError(f"the discrepancy principle has no solution after {len(history)} Golub-Kahan steps: the "
+                         f"residual stays above tau * noise_std * sqrt(n) = {tau * sigma * math.sqrt(y.size):.6g} "
+                         "(noise_std too small, or raise maxiter)")
+    return replace(choice, iterations=len(history), history=np.array(history), converged=converged)

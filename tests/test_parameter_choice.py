@@ -201,6 +201,36 @@ def test_scale_invariance():
     np.testing.assert_allclose(d.residual_norms, c.residual_norms * 2.0**-300, rtol=1e-12)
 
 
+def test_hybrid_at_full_rank_is_the_rule_of_the_full_problem():
+    k, b, A = _problem("replicate", seed=2)
+    dense = Dense(A, b)
+    for rule in ("gcv", "upre"):
+        c = choose_reg(b, k, boundary="replicate", rule=rule, noise_std=0.02, maxiter=b.size, tol=1e-300, num=40)
+        assert c.method == "hybrid" and c.iterations == len(c.history) and c.iterations <= b.size
+        rho, eta, dof = dense.tikhonov(c.grid)
+        _close(c.residual_norms, np.sqrt(rho), 1e-9)
+        _close(c.solution_norms, np.sqrt(eta), 1e-9)
+        _close(c.function, dense.function(rule, rho, dof, 0.02), 1e-9)
+
+
+@pytest.mark.parametrize("boundary, output", [("zero", "same"), ("reflect", "full"), ("circular", "same")])
+def test_hybrid_discrepancy_settles_and_meets_the_equation(boundary, output):
+    rng = np.random.default_rng(4)
+    k = _gauss(5, 1.0)
+    image = ndi.gaussian_filter(rng.random((24, 20)), 1.5)
+    A = convolution_matrix(k, image.shape, boundary=boundary, output=output)
+    clean = (A @ image.ravel()).reshape(np.add(image.shape, 4) if output == "full" else image.shape)
+    b = clean + 0.01 * rng.standard_normal(clean.shape)
+    c = choose_reg(b, k, boundary=boundary, output=output, rule="discrepancy", noise_std=0.01, method="hybrid")
+    assert c.converged and c.iterations < 60 and np.isfinite(c.history[-3:]).all()
+    # the equation holds for the projected solution; the full Tikhonov solution at that lambda is close to it
+    x = restore(b, k, boundary=boundary, output=output, reg=c.value, method="direct").solution
+    r = np.linalg.norm(A @ x.ravel() - b.ravel())
+    assert abs(r / (1.01 * 0.01 * math.sqrt(b.size)) - 1) < 1e-2
+    if boundary == "circular":
+        assert c.value == pytest.approx(choose_reg(b, k, rule="discrepancy", noise_std=0.01).value, rel=0.05)
+
+
 def _psnr(x, truth):
     return 10 * np.log10(1.0 / np.mean((x - truth) ** 2))
 
@@ -255,11 +285,21 @@ def test_bad_input():
     with pytest.raises(ValueError, match="noise_std too large"):
         choose_reg(b, k, rule="discrepancy", noise_std=1e3)
     with pytest.raises(ValueError, match="boundary='circular'.*'replicate'"):
-        choose_reg(b, k, boundary="replicate")
-    with pytest.raises(ValueError, match="output"):
-        choose_reg(b, k, output="valid")
+        choose_reg(b, k, boundary="replicate", filter="tsvd")
+    with pytest.raises(ValueError, match="method='fft'.*output='valid'"):
+        choose_reg(b, k, output="valid", method="fft")
     with pytest.raises(ValueError, match="flip"):
-        choose_reg(b, k, boundary="symmetric")
+        choose_reg(b, k, boundary="symmetric", method="dct")
+    with pytest.raises(ValueError, match="method"):
+        choose_reg(b, k, method="svd")
+    with pytest.raises(ValueError, match="maxiter"):
+        choose_reg(b, k, boundary="zero", maxiter=10**6)
+    with pytest.raises(TypeError, match="maxiter"):
+        choose_reg(b, k, boundary="zero", maxiter=2.5)
+    with pytest.raises(ValueError, match="tol"):
+        choose_reg(b, k, boundary="zero", tol=0)
+    with pytest.raises(MemoryError, match="Golub-Kahan"):
+        choose_reg(b, k, boundary="zero", max_bytes=1000)
     with pytest.raises(ValueError, match="num"):
         choose_reg(b, k, num=10**9)
     with pytest.raises(ValueError, match="grid"):
