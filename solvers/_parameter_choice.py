@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import scipy.fft as sfft
+from scipy.linalg import eigh_tridiagonal
 from scipy.optimize import brentq, minimize_scalar
 
 from convops import DEFAULT_MAX_BYTES, canonical_boundary, canonical_output, convolution_operator
@@ -482,6 +483,24 @@ class _NoRoot(ValueError):
     """The discrepancy equation has no root (on this curve)."""
 
 
+def _bidiagonal_svd(alphas, betas):
+    r"""Singular values of the lower bidiagonal ``B`` ((k+1) x k: ``alphas`` on the diagonal, ``betas`` below)
+    and the squared first components of its k+1 left singular vectors, the last for the null space of ``B^T``
+    (singular value 0).
+
+    The eigenvalues of the tridiagonal matrix with zero diagonal and off-diagonal ``alpha_1, beta_2, alpha_2,
+    ..., alpha_k, beta_{k+1}`` are :math:`\pm s_i` and 0, with eigenvectors interleaving the left and right
+    singular vectors over :math:`\sqrt 2` (Golub and Kahan): small singular values to high relative accuracy.
+    """
+    k = len(alphas)
+    e = np.empty(2 * k)
+    e[0::2], e[1::2] = alphas, betas
+    w, W = eigh_tridiagonal(np.zeros(2 * k + 1), e, lapack_driver="stemr")
+    s = np.append(np.abs(w[k + 1:]), 0.0)
+    c = np.append(2 * W[0, k + 1:] ** 2, W[0, k] ** 2)
+    return s, c
+
+
 def _hybrid(op, y, rule, grid, num, sigma, tau, maxiter, tol):
     """Golub-Kahan bidiagonalisation with full reorthogonalisation; the rule on each projected problem."""
     d = _exponent(y)
@@ -507,12 +526,8 @@ def _hybrid(op, y, rule, grid, num, sigma, tau, maxiter, tol):
         scale = max(alphas + betas)
         invariant = betas[-1] <= 1e-12 * scale
         U[k] = 0.0 if invariant else u / betas[-1]
-        B = np.zeros((k + 1, k))
-        B[np.arange(k), np.arange(k)] = alphas
-        B[np.arange(1, k + 1), np.arange(k)] = betas
-        P, s, _ = np.linalg.svd(B)
-        c = (beta1 * P[0]) ** 2
-        curve = _Curve(np.append(s, 0.0), c, np.ones(k + 1), y.size, 0, d)   # n - k - 1 directions absent
+        s, c = _bidiagonal_svd(alphas, betas)
+        curve = _Curve(s, beta1**2 * c, np.ones(k + 1), y.size, 0, d)   # n - k - 1 directions absent
         try:
             choice = _tikhonov(curve, rule, grid, num, sig, tau, sigma, "hybrid")
             history.append(choice.value)
