@@ -21,6 +21,7 @@ from ._iterative import cgls, gradient_descent, nesterov, pcg
 from ._kernel_problem import DELAY_KEYWORDS
 from ._noise import estimate_noise
 from ._operators import as_operator, operator_norm
+from ._parameter_choice import REG_FILTERS, REG_RULES, ParameterChoice, choose_reg
 from ._restore import RESTORE_METHODS, restore
 from ._result import History, SolverResult
 from ._separable import separable_inverse, separate
@@ -33,5 +34,5 @@ __all__ = [
     "wiener_filter", "PseudoInverseResult", "ThresholdChoice",
     "iir_inverse", "IIRInverse", "fit_iir_inverse", "IIRFit", "fir_inverse", "FIR_METHODS", "separate",
     "separable_inverse", "inverse_impulse_response", "apply_inverse", "inverse_anchor",
-    "estimate_noise",
+    "choose_reg", "ParameterChoice", "REG_RULES", "REG_FILTERS", "estimate_noise",
 ]

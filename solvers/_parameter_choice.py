@@ -16,8 +16,8 @@ from convops import DEFAULT_MAX_BYTES, canonical_boundary, canonical_output, con
 from convops._validation import as_float_array, check_allocation, check_int, check_kernel, check_option, check_real, float_dtype
 
 from ._noise import estimate_noise
-from ._restore import _image_shape, _is_centro_symmetric
-from ._spectral import _exponent, _scale, eigenvalues, zeros_of
+from ._restore import image_shape, is_centro_symmetric
+from ._spectral import max_exponent, scale_in_place, eigenvalues, zeros_of
 
 __all__ = ["choose_reg", "ParameterChoice", "REG_RULES", "REG_FILTERS"]
 
@@ -95,15 +95,15 @@ class _Curve:
 
     @classmethod
     def spectral(cls, y, kernel, basis):
-        k = _exponent(kernel)
-        kernel = _scale(kernel.copy(), -k)
+        k = max_exponent(kernel)
+        kernel = scale_in_place(kernel.copy(), -k)
         half = basis == "fft" and not (np.iscomplexobj(y) or np.iscomplexobj(kernel))
         a = np.abs(eigenvalues(kernel, y.shape, basis, real=half)).astype(np.float64)
         e = int(np.frexp(a.max())[1]) - 1
-        _scale(a, -e)
+        scale_in_place(a, -e)
         a[zeros_of(a, size=y.size)] = 0.0
-        d = _exponent(y)
-        yb = _scale(y.astype(np.complex128 if np.iscomplexobj(y) else np.float64), -d)
+        d = max_exponent(y)
+        yb = scale_in_place(y.astype(np.complex128 if np.iscomplexobj(y) else np.float64), -d)
         if basis == "dct":
             Y, norm2 = sfft.dctn(yb, norm="ortho"), 1.0
         else:
@@ -288,8 +288,8 @@ def choose_reg(blurred, kernel, *, boundary="circular", rule="gcv", filter="tikh
     of the projected influence matrix and ``n`` the number of data values; at ``k`` equal to the rank it is
     the rule of the full problem.  The discrepancy principle settles within a few dozen steps (its residual is
     exact at every step); GCV, UPRE and the L-curve of a small projected problem choose too small a
-    :math:`\lambda` until the Krylov space holds the noise-dominated directions, so that they may need many steps
-    (`converged` is False when `maxiter` ends the iteration first).
+    :math:`\lambda` until the Krylov space holds the noise-dominated directions, so that they may need many steps;
+    a choice that has not settled when `maxiter` ends the iteration is refused (``ValueError``), not returned.
 
     For ``'tikhonov'`` the grid minimum of ``'gcv'``/``'upre'`` and the grid maximum of ``'lcurve'`` are
     refined by a bounded scalar minimisation in :math:`\log\lambda` between the neighbouring grid points.
@@ -332,7 +332,7 @@ def choose_reg(blurred, kernel, *, boundary="circular", rule="gcv", filter="tikh
     y, f = y.astype(dtype, copy=False), f.astype(dtype, copy=False)
     method = check_option(method, "method", ("auto", "fft", "dct", "hybrid"))
     fft_ok = boundary == "circular" and output == "same"
-    dct_ok = boundary == "symmetric" and output == "same" and _is_centro_symmetric(f)
+    dct_ok = boundary == "symmetric" and output == "same" and is_centro_symmetric(f)
     if method == "auto":
         method = "fft" if fft_ok else "dct" if dct_ok else "hybrid"
     if method == "fft" and not fft_ok:
@@ -365,7 +365,7 @@ def choose_reg(blurred, kernel, *, boundary="circular", rule="gcv", filter="tikh
     if method == "hybrid":
         if np.iscomplexobj(y) or np.iscomplexobj(f):
             raise ValueError("method='hybrid' takes real data and kernels")
-        shape = _image_shape(y.shape, f.shape, output)
+        shape = image_shape(y.shape, f.shape, output)
         op = convolution_operator(f, shape, boundary=boundary, output=output)
         limit = min(y.size, math.prod(shape))
         maxiter = min(limit, 200) if maxiter is None else check_int(maxiter, "maxiter", minimum=1)
@@ -503,8 +503,8 @@ def _bidiagonal_svd(alphas, betas):
 
 def _hybrid(op, y, rule, grid, num, sigma, tau, maxiter, tol):
     """Golub-Kahan bidiagonalisation with full reorthogonalisation; the rule on each projected problem."""
-    d = _exponent(y)
-    b = _scale(y.astype(np.float64).ravel(), -d)          # scaled data; residuals scale back by 2**d
+    d = max_exponent(y)
+    b = scale_in_place(y.astype(np.float64).ravel(), -d)          # scaled data; residuals scale back by 2**d
     sig = None if sigma is None else sigma / 2.0**d
     U = np.zeros((maxiter + 1, b.size))
     V = np.zeros((maxiter + 1, op.shape[1]))
@@ -553,4 +553,9 @@ def _hybrid(op, y, rule, grid, num, sigma, tau, maxiter, tol):
         raise ValueError(f"the discrepancy principle has no solution after {len(history)} Golub-Kahan steps: the "
                          f"residual stays above tau * noise_std * sqrt(n) = {tau * sigma * math.sqrt(y.size):.6g} "
                          "(noise_std too small, or raise maxiter)")
+    if not converged:  # an unsettled projected choice is no choice (typically far too small a lambda)
+        raise ValueError(f"the {rule!r} choice did not settle in {len(history)} Golub-Kahan steps (last values "
+                         f"{', '.join(f'{v:.3g}' for v in history[-3:])}): on a model without an exact spectrum "
+                         "use rule='discrepancy', raise maxiter, or a 'circular' model (or 'symmetric' with a "
+                         "kernel symmetric in each axis), where every rule is exact")
     return replace(choice, iterations=len(history), history=np.array(history), converged=converged)

@@ -26,7 +26,7 @@ RESTORE_METHODS = ("auto", "direct", "cg", "fft", "dct")
 _DIRECT_MAX_PIXELS = 64 * 64
 
 
-def _image_shape(data_shape, kernel_shape, output):
+def image_shape(data_shape, kernel_shape, output):
     sign = {"same": 0, "full": -1, "valid": 1}[output]
     shape = tuple(n + sign * (m - 1) for n, m in zip(data_shape, kernel_shape))
     if min(shape) < 1:
@@ -35,14 +35,14 @@ def _image_shape(data_shape, kernel_shape, output):
     return shape
 
 
-def _is_centro_symmetric(kernel) -> bool:
+def is_centro_symmetric(kernel) -> bool:
     """Odd on every axis and equal to its flip on each axis (to 1e-13 of the largest tap)."""
     tol = 1e-13 * np.abs(kernel).max()
     return all(m % 2 and np.abs(kernel - np.flip(kernel, axis)).max() <= tol for axis, m in enumerate(kernel.shape))
 
 
 def restore(blurred, kernel, *, boundary, reg=0.0, method="auto", output="same", tol=1e-8, maxiter=None,
-            callback=None, progress=False) -> SolverResult:
+            callback=None, progress=False, noise_std=None) -> SolverResult:
     r"""Restore an image blurred by `kernel` under a boundary rule (Solution I).
 
     Solves :math:`\min_x \|A x - y\|_2^2 + \lambda \|x\|_2^2` with ``A`` the convolution matrix of `kernel` for
@@ -57,8 +57,13 @@ def restore(blurred, kernel, *, boundary, reg=0.0, method="auto", output="same",
         Blur kernel (same number of dimensions as `blurred`).
     boundary : {'zero', 'circular', 'replicate', 'symmetric', 'reflect'}
         Boundary rule of the model (``'mirror'`` is ``'symmetric'``).
-    reg : float, optional
-        Tikhonov weight :math:`\lambda \ge 0`.
+    reg : float or {'gcv', 'upre', 'discrepancy', 'lcurve'}, optional
+        Tikhonov weight :math:`\lambda \ge 0`, or the rule that chooses it from the data alone
+        (:func:`solvers.choose_reg` with this boundary, window and `noise_std`); the chosen value is
+        ``info['reg']`` and the rule ``info['reg_rule']``.
+    noise_std : float, optional
+        Standard deviation of the noise, for the rules that need it (``'upre'``, ``'discrepancy'``); by
+        default :func:`solvers.estimate_noise` of `blurred`.
     method : {'auto', 'direct', 'cg', 'fft', 'dct'}, optional
         ``'fft'`` (circular, ``'same'``: exact, by the DFT), ``'dct'`` (symmetric, ``'same'``, kernel of odd size
         equal to its flip on each axis: exact, by the DCT-II), ``'direct'`` (:func:`solvers.least_squares` on the
@@ -76,7 +81,9 @@ def restore(blurred, kernel, *, boundary, reg=0.0, method="auto", output="same",
     SolverResult
         ``solution``: the restored image; ``residual``: ``A x - y`` shaped like
         `blurred`; ``objective``: :math:`\tfrac12\|Ax-y\|^2 + \tfrac12\lambda\|x\|^2`;
-        ``info``: ``method``, ``boundary``, ``output`` (and ``zeroed``, the zeros of ``H``, for ``'fft'``/``'dct'``).
+        ``info``: ``method``, ``boundary``, ``output``, ``reg``, ``reg_rule`` (None for a given value) (and
+        ``zeroed``, the zeros of ``H``, for ``'fft'``/``'dct'``).  A CGLS solve with ``reg = 0`` that stops at
+        `maxiter` says in ``message`` why (the problem is ill-posed) and what to do.
 
     Raises
     ------
@@ -113,14 +120,19 @@ def restore(blurred, kernel, *, boundary, reg=0.0, method="auto", output="same",
     f = check_kernel(kernel, y.ndim)
     if not np.any(f):
         raise ValueError("kernel is all zeros: nothing can be restored")
+    reg_rule = None
+    if isinstance(reg, str):
+        from ._parameter_choice import choose_reg  # imports this module
+        choice = choose_reg(y, f, boundary=boundary, rule=reg, noise_std=noise_std, output=output)
+        reg, reg_rule = choice.value, choice.rule
     reg = check_real(reg, "reg")
     method = check_option(method, "method", RESTORE_METHODS)
-    shape = _image_shape(y.shape, f.shape, output)
+    shape = image_shape(y.shape, f.shape, output)
     dtype = float_dtype(y, f)
     y, f = y.astype(dtype, copy=False), f.astype(dtype, copy=False)
     geometry = plan_convolution(f, shape, boundary=boundary, output=output)
     fft_ok = boundary == "circular" and output == "same"
-    dct_ok = boundary == "symmetric" and output == "same" and _is_centro_symmetric(f)
+    dct_ok = boundary == "symmetric" and output == "same" and is_centro_symmetric(f)
     if method == "auto":
         small = math.prod(shape) <= _DIRECT_MAX_PIXELS and matrix_nbytes(geometry) < 2**28
         method = "fft" if fft_ok else "dct" if dct_ok else "direct" if small else "cg"
@@ -131,7 +143,7 @@ def restore(blurred, kernel, *, boundary, reg=0.0, method="auto", output="same",
         raise ValueError("method='dct' needs boundary='symmetric', output='same' and a kernel of odd size "
                          "equal to its flip on every axis")
 
-    info = {"method": method, "boundary": boundary, "output": output}
+    info = {"method": method, "boundary": boundary, "output": output, "reg": reg, "reg_rule": reg_rule}
     if method in ("fft", "dct"):
         op = Spectrum(y, f, method)
         x, info["zeroed"] = op.solve(reg)
@@ -144,6 +156,10 @@ def restore(blurred, kernel, *, boundary, reg=0.0, method="auto", output="same",
             solved = cgls(op, y.ravel(), reg=reg, tol=tol, maxiter=maxiter, callback=callback, progress=progress)
         x = solved.solution.reshape(shape)
         iterations, converged, message, history = (solved.iterations, solved.converged, solved.message, solved.history)
+        if not converged and reg == 0 and method == "cg":
+            message += ("; with reg = 0 the least-squares problem of a blur is ill-posed and CGLS fits the noise as it "
+                        "goes on: use reg > 0, reg='gcv', 'upre', 'discrepancy' or 'lcurve' to choose it from the "
+                        "data, or a small maxiter (the iterations as the regularisation)")
     residual = np.asarray(op.apply(x)) - y
     with np.errstate(over="ignore"):                                  # inf when a square overflows
         objective = float(0.5 * np.float64(norm(residual)) ** 2 + (0.5 * reg * np.float64(norm(x)) ** 2 if reg else 0))

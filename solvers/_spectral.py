@@ -67,7 +67,7 @@ def eigenvalues(kernel, shape, basis: str = "fft", *, real=False, max_bytes=DEFA
     return sfft.dctn(c, type=1)[tuple(slice(0, n) for n in shape)]
 
 
-def _scale(x: np.ndarray, e: int) -> np.ndarray:
+def scale_in_place(x: np.ndarray, e: int) -> np.ndarray:
     """``x * 2**e`` in place, by factors a float holds: exact unless the result under- or overflows."""
     step = np.finfo(x.dtype).maxexp - 2
     with np.errstate(over="ignore", under="ignore"):  # Spectrum.solve checks the result
@@ -78,7 +78,7 @@ def _scale(x: np.ndarray, e: int) -> np.ndarray:
     return x
 
 
-def _exponent(x: np.ndarray) -> int:
+def max_exponent(x: np.ndarray) -> int:
     """``e`` with ``max|x|`` (real and imaginary parts) in ``[2**e, 2**(e+1))`` (0 for all zeros)."""
     parts = (x.real, x.imag) if np.iscomplexobj(x) else (x,)
     return int(np.frexp(max(max(p.max(), -p.min()) for p in parts))[1]) - 1
@@ -108,18 +108,18 @@ class Spectrum:
         kernel = kernel.astype(dtype if np.iscomplexobj(kernel) else np.finfo(dtype).dtype)  # a copy
         self.shape, self.basis = y.shape, check_option(basis, "basis", ("fft", "dct"))
         self.half = self.basis == "fft" and not (np.iscomplexobj(y) or np.iscomplexobj(kernel))
-        k = _exponent(kernel)  # taps near the largest float must not overflow the transform
-        self.H = eigenvalues(_scale(kernel, -k), y.shape, self.basis, real=self.half)
+        k = max_exponent(kernel)  # taps near the largest float must not overflow the transform
+        self.H = eigenvalues(scale_in_place(kernel, -k), y.shape, self.basis, real=self.half)
         self.a = np.abs(self.H)
         e = int(np.frexp(self.a.max())[1]) - 1
         for v in (self.H, self.a):
-            _scale(v, -e)
+            scale_in_place(v, -e)
         self.e = e + k
         self.zero = zeros_of(self.a, size=y.size, rtol=rtol)
         self.zeros, self.smallest = self.count(self.zero), float(np.ldexp(self.a.min(), self.e))
-        d = _exponent(y)
+        d = max_exponent(y)
         self.d = d if abs(d) > np.finfo(dtype).maxexp // 4 else 0
-        self.Y = self._forward(_scale(y.copy(), -self.d) if self.d else y)
+        self.Y = self._forward(scale_in_place(y.copy(), -self.d) if self.d else y)
 
     def _forward(self, x):
         return sfft.dctn(x, norm="ortho") if self.basis == "dct" else sfft.rfftn(x) if self.half else sfft.fftn(x)
@@ -131,10 +131,10 @@ class Spectrum:
 
     def apply(self, x: np.ndarray, adjoint: bool = False) -> np.ndarray:
         """``A x`` (``A^H x`` with `adjoint`), scaled like the solve (the interface of convops' operators)."""
-        d = _exponent(x)
-        X = self._forward(_scale(x.copy(), -d))
+        d = max_exponent(x)
+        X = self._forward(scale_in_place(x.copy(), -d))
         X *= np.conjugate(self.H) if adjoint else self.H
-        return _scale(self._backward(X), d + self.e)
+        return scale_in_place(self._backward(X), d + self.e)
 
     def apply_adjoint(self, x: np.ndarray) -> np.ndarray:
         return self.apply(x, adjoint=True)
@@ -162,7 +162,7 @@ class Spectrum:
         np.conjugate(H, out=H)  # H as it was, for apply
         Y *= a
         del a
-        x = _scale(self._backward(Y), self.d - self.e)
+        x = scale_in_place(self._backward(Y), self.d - self.e)
         if not np.isfinite(x).all():
             raise ValueError(f"the solution overflowed: it exceeds the largest {x.dtype} (the data are too "
                              "large for the amplification of the inverse); use a larger threshold or regularisation")

@@ -5,10 +5,11 @@ import math
 import numpy as np
 import pytest
 import scipy.ndimage as ndi
+from skimage import data as skimage_data
 
 from convops import convolution_matrix, psf2otf
 from solvers import restore
-from solvers._parameter_choice import REG_RULES, ParameterChoice, choose_reg
+from solvers import REG_RULES, ParameterChoice, choose_reg
 
 SHAPE = (12, 10)
 
@@ -237,7 +238,7 @@ def _psnr(x, truth):
 
 
 def test_photograph_gcv_and_upre_within_one_db_of_the_oracle():
-    skimage_data = pytest.importorskip("skimage.data")
+
     truth = skimage_data.camera()[::4, ::4] / 255.0       # 128 x 128
     k = _gauss(9, 1.5)
     H = psf2otf(k, truth.shape, real=True)
@@ -311,3 +312,40 @@ def test_bad_input():
         choose_reg(b, np.zeros((3, 3)))
     with pytest.raises(ValueError, match="blurred"):
         choose_reg(np.full((12, 10), np.nan), k)
+
+
+def _blurred_photo(mode, seed=0, size=48):
+    image = skimage_data.camera()[::512 // size, ::512 // size] / 255.0
+    y, x = np.mgrid[-3:4, -3:4]
+    kernel = np.exp(-(x**2 + y**2) / 4.0)
+    kernel /= kernel.sum()
+    rng = np.random.default_rng(seed)
+    return image, kernel, ndi.convolve(image, kernel, mode=mode) + 0.01 * rng.standard_normal(image.shape)
+
+
+@pytest.mark.parametrize("rule", ["gcv", "upre", "discrepancy", "lcurve"])
+def test_restore_with_a_rule_uses_the_choice_and_reports_it(rule):
+    image, kernel, blurred = _blurred_photo("wrap")
+    result = restore(blurred, kernel, boundary="circular", reg=rule, noise_std=0.01)
+    chosen = choose_reg(blurred, kernel, boundary="circular", rule=rule, noise_std=0.01).value
+    assert result.info["reg_rule"] == rule and result.info["reg"] == chosen
+    np.testing.assert_allclose(result.solution, restore(blurred, kernel, boundary="circular", reg=chosen).solution,
+                               rtol=1e-12, atol=1e-12)
+    assert restore(blurred, kernel, boundary="circular", reg=0.1).info["reg_rule"] is None
+    with pytest.raises(ValueError, match="rule"):
+        restore(blurred, kernel, boundary="circular", reg="oracle")
+
+
+def test_hybrid_choice_that_does_not_settle_is_refused_and_discrepancy_works():
+    image, kernel, blurred = _blurred_photo("nearest")
+    with pytest.raises(ValueError, match="did not settle"):
+        choose_reg(blurred, kernel, boundary="replicate", rule="gcv", maxiter=15)
+    result = restore(blurred, kernel, boundary="replicate", reg="discrepancy", noise_std=0.01)
+    assert result.info["reg_rule"] == "discrepancy" and 1e-3 < result.info["reg"] < 1e-1
+    assert np.abs(result.solution - image).mean() < np.abs(blurred - image).mean()
+
+
+def test_unregularised_cgls_that_stops_at_maxiter_says_why():
+    _, kernel, blurred = _blurred_photo("nearest")
+    result = restore(blurred, kernel, boundary="replicate", reg=0, method="cg", maxiter=5)
+    assert not result.converged and "ill-posed" in result.message and "reg='gcv'" in result.message
