@@ -12,11 +12,11 @@ import scipy.fft as sfft
 from scipy.linalg import eigh_tridiagonal
 from scipy.optimize import brentq, minimize_scalar
 
-from convops import DEFAULT_MAX_BYTES, canonical_boundary, canonical_output, convolution_operator
-from convops._validation import as_float_array, check_allocation, check_int, check_kernel, check_option, check_real, float_dtype
+from convops import DEFAULT_MAX_BYTES, convolution_operator
+from convops._validation import as_float_array, check_allocation, check_int, check_option, check_real
 
 from ._noise import estimate_noise
-from ._restore import image_shape, is_centro_symmetric
+from ._restore import check_exact_method, image_shape, restoration_data
 from ._spectral import max_exponent, scale_in_place, eigenvalues, zeros_of
 
 __all__ = ["choose_reg", "ParameterChoice", "REG_RULES", "REG_FILTERS"]
@@ -322,25 +322,11 @@ def choose_reg(blurred, kernel, *, boundary="circular", rule="gcv", filter="tikh
     """
     rule = check_option(rule, "rule", REG_RULES)
     filt = check_option(filter, "filter", REG_FILTERS)
-    boundary = canonical_boundary(boundary)
-    output = canonical_output(output)
-    y = as_float_array(blurred, "blurred")
-    f = check_kernel(kernel, y.ndim)
-    if not np.any(f):
-        raise ValueError("kernel is all zeros: no parameter can be chosen")
-    dtype = float_dtype(y, f)
-    y, f = y.astype(dtype, copy=False), f.astype(dtype, copy=False)
+    boundary, output, y, f, exact = restoration_data(blurred, kernel, boundary, output, "no parameter can be chosen")
     method = check_option(method, "method", ("auto", "fft", "dct", "hybrid"))
-    fft_ok = boundary == "circular" and output == "same"
-    dct_ok = boundary == "symmetric" and output == "same" and is_centro_symmetric(f)
     if method == "auto":
-        method = "fft" if fft_ok else "dct" if dct_ok else "hybrid"
-    if method == "fft" and not fft_ok:
-        raise ValueError(f"method='fft' needs boundary='circular' with output='same'; got boundary={boundary!r}, "
-                         f"output={output!r}")
-    if method == "dct" and not dct_ok:
-        raise ValueError(f"method='dct' needs boundary='symmetric', output='same' and a kernel of odd size equal to "
-                         f"its flip on each axis; got boundary={boundary!r}, output={output!r}, kernel shape {f.shape}")
+        method = exact or "hybrid"
+    check_exact_method(method, exact, boundary, output, f.shape)
     if method == "hybrid" and filt != "tikhonov":
         raise ValueError(f"filter={filt!r} needs the exact spectrum: boundary='circular' (or 'symmetric' with a "
                          f"kernel of odd size equal to its flip on each axis) and output='same'; got "

@@ -41,6 +41,32 @@ def is_centro_symmetric(kernel) -> bool:
     return all(m % 2 and np.abs(kernel - np.flip(kernel, axis)).max() <= tol for axis, m in enumerate(kernel.shape))
 
 
+def restoration_data(blurred, kernel, boundary, output, what):
+    """The one validation of a restoration problem: canonical boundary and output, data and kernel in one dtype
+    (`what` names the task in the all-zero-kernel error), and the exact basis, 'fft', 'dct' or None."""
+    boundary, output = canonical_boundary(boundary), canonical_output(output)
+    y = as_float_array(blurred, "blurred")
+    f = check_kernel(kernel, y.ndim)
+    if not np.any(f):
+        raise ValueError(f"kernel is all zeros: {what}")
+    dtype = float_dtype(y, f)
+    y, f = y.astype(dtype, copy=False), f.astype(dtype, copy=False)
+    exact = ("fft" if boundary == "circular" and output == "same" else
+             "dct" if boundary == "symmetric" and output == "same" and is_centro_symmetric(f) else None)
+    return boundary, output, y, f, exact
+
+
+def check_exact_method(method, exact, boundary, output, kernel_shape):
+    """Refuse 'fft' or 'dct' where it is not exact."""
+    if method == "fft" and exact != "fft":
+        raise ValueError(f"method='fft' is exact only for boundary='circular' with output='same'; "
+                         f"got boundary={boundary!r}, output={output!r}")
+    if method == "dct" and exact != "dct":
+        raise ValueError(f"method='dct' needs boundary='symmetric', output='same' and a kernel of odd size equal to "
+                         f"its flip on each axis; got boundary={boundary!r}, output={output!r}, kernel shape "
+                         f"{kernel_shape}")
+
+
 def restore(blurred, kernel, *, boundary, reg=0.0, method="auto", output="same", tol=1e-8, maxiter=None,
             callback=None, progress=False, noise_std=None) -> SolverResult:
     r"""Restore an image blurred by `kernel` under a boundary rule (Solution I).
@@ -114,12 +140,7 @@ def restore(blurred, kernel, *, boundary, reg=0.0, method="auto", output="same",
     >>> restore(blurred, kernel, boundary="symmetric").info["method"]
     'dct'
     """
-    boundary = canonical_boundary(boundary)
-    output = canonical_output(output)
-    y = as_float_array(blurred, "blurred")
-    f = check_kernel(kernel, y.ndim)
-    if not np.any(f):
-        raise ValueError("kernel is all zeros: nothing can be restored")
+    boundary, output, y, f, exact = restoration_data(blurred, kernel, boundary, output, "nothing can be restored")
     reg_rule = None
     if isinstance(reg, str):
         from ._parameter_choice import choose_reg  # imports this module
@@ -128,20 +149,11 @@ def restore(blurred, kernel, *, boundary, reg=0.0, method="auto", output="same",
     reg = check_real(reg, "reg")
     method = check_option(method, "method", RESTORE_METHODS)
     shape = image_shape(y.shape, f.shape, output)
-    dtype = float_dtype(y, f)
-    y, f = y.astype(dtype, copy=False), f.astype(dtype, copy=False)
-    geometry = plan_convolution(f, shape, boundary=boundary, output=output)
-    fft_ok = boundary == "circular" and output == "same"
-    dct_ok = boundary == "symmetric" and output == "same" and is_centro_symmetric(f)
     if method == "auto":
-        small = math.prod(shape) <= _DIRECT_MAX_PIXELS and matrix_nbytes(geometry) < 2**28
-        method = "fft" if fft_ok else "dct" if dct_ok else "direct" if small else "cg"
-    if method == "fft" and not fft_ok:
-        raise ValueError(f"method='fft' is exact only for boundary='circular' with output='same'; "
-                         f"got boundary={boundary!r}, output={output!r}")
-    if method == "dct" and not dct_ok:
-        raise ValueError("method='dct' needs boundary='symmetric', output='same' and a kernel of odd size "
-                         "equal to its flip on every axis")
+        small = math.prod(shape) <= _DIRECT_MAX_PIXELS and matrix_nbytes(plan_convolution(
+            f, shape, boundary=boundary, output=output)) < 2**28
+        method = exact or ("direct" if small else "cg")
+    check_exact_method(method, exact, boundary, output, f.shape)
 
     info = {"method": method, "boundary": boundary, "output": output, "reg": reg, "reg_rule": reg_rule}
     if method in ("fft", "dct"):
