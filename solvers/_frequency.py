@@ -130,7 +130,8 @@ def pseudo_inverse_filter(blurred, kernel, threshold) -> PseudoInverseResult:
         Blurred image ``g`` and point-spread function ``h``, as in :func:`inverse_filter`.
     threshold : float
         Absolute threshold on ``|H|``, a finite number ``>= 0``
-        (:func:`threshold_for_count` finds one for a wanted count).
+        (:func:`threshold_for_count` finds one for a wanted count; without the original image,
+        ``choose_reg(blurred, kernel, filter='tsvd', rule='gcv').value`` chooses one from the data).
 
     Returns
     -------
@@ -276,7 +277,10 @@ def wiener_filter(blurred, kernel, c) -> np.ndarray:
     c : float or ndarray
         Noise-to-signal power ratio ``S_n[u] / S_f[u]``, ``>= 0`` and finite: a
         constant, or an unshifted DFT-layout array of shape ``blurred.shape``
-        (for real data ``c[u] == c[-u]``, or its ``rfftn`` half).
+        (for real data ``c[u] == c[-u]``, or its ``rfftn`` half).  Without the original image,
+        ``choose_reg(blurred, kernel, rule='gcv').value`` (or ``'upre'``, ``'discrepancy'``,
+        ``'lcurve'``) chooses the constant from the data: the Tikhonov weight of circular
+        restoration is the same number.
 
     Returns
     -------

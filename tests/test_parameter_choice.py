@@ -349,3 +349,15 @@ def test_unregularised_cgls_that_stops_at_maxiter_says_why():
     _, kernel, blurred = _blurred_photo("nearest")
     result = restore(blurred, kernel, boundary="replicate", reg=0, method="cg", maxiter=5)
     assert not result.converged and "ill-posed" in result.message and "reg='gcv'" in result.message
+
+
+def test_the_chosen_value_is_the_wiener_constant_and_the_tsvd_threshold():
+    from solvers import pseudo_inverse_filter, wiener_filter
+    image, kernel, blurred = _blurred_photo("wrap")
+    lam = choose_reg(blurred, kernel, boundary="circular", rule="gcv").value
+    np.testing.assert_allclose(wiener_filter(blurred, kernel, lam),
+                               restore(blurred, kernel, boundary="circular", reg=lam).solution, rtol=1e-10, atol=1e-12)
+    tau = choose_reg(blurred, kernel, boundary="circular", rule="gcv", filter="tsvd").value
+    estimate, zeroed = pseudo_inverse_filter(blurred, kernel, tau)
+    H = np.abs(psf2otf(kernel, blurred.shape))
+    assert zeroed == int(np.count_nonzero(H < tau)) and np.isfinite(estimate).all()
