@@ -1,10 +1,16 @@
-"""Error measures and rate fits shared by the studies."""
+"""Error measures and rate fits shared by the studies.
+
+Image quality is scikit-image's (``skimage.metrics``) with an explicit
+``data_range``: the studies' images are gray levels 0..255 (the scale of the
+texts they reproduce, whose noise has variance 1 in those units)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["PEAK", "FIT_FLOOR", "mse", "psnr", "error_metrics", "fit_geometric_rate", "fit_power_law"]
+from skimage.metrics import mean_squared_error, peak_signal_noise_ratio, structural_similarity
+
+__all__ = ["PEAK", "FIT_FLOOR", "mse", "psnr", "ssim", "error_metrics", "fit_geometric_rate", "fit_power_law"]
 
 #: Peak value of the gray scale, for the PSNR.
 PEAK = 255.0
@@ -15,17 +21,22 @@ FIT_FLOOR = 1e-12
 
 def mse(estimate, reference) -> float:
     """Mean squared error (gray levels squared)."""
-    return float(np.mean((np.asarray(estimate) - np.asarray(reference)) ** 2))
+    return float(mean_squared_error(np.broadcast_to(reference, np.shape(estimate)), np.asarray(estimate)))
 
 
 def psnr(estimate, reference, peak: float = PEAK) -> float:
-    """Peak signal-to-noise ratio in dB for a gray scale 0..`peak`."""
-    return float(10 * np.log10(peak**2 / mse(estimate, reference)))
+    """Peak signal-to-noise ratio in dB for a gray scale of range `peak`."""
+    return float(peak_signal_noise_ratio(np.asarray(reference, float), np.asarray(estimate, float), data_range=peak))
+
+
+def ssim(estimate, reference, peak: float = PEAK) -> float:
+    """Structural similarity (scikit-image's defaults: 7x7 windows) for a gray scale of range `peak`."""
+    return float(structural_similarity(np.asarray(reference, float), np.asarray(estimate, float), data_range=peak))
 
 
 def error_metrics(estimate, reference) -> dict:
-    """``{'mse': ..., 'psnr': ...}`` of `estimate` against `reference`."""
-    return {"mse": mse(estimate, reference), "psnr": psnr(estimate, reference)}
+    """``{'mse': ..., 'psnr': ..., 'ssim': ...}`` of `estimate` against `reference`."""
+    return {"mse": mse(estimate, reference), "psnr": psnr(estimate, reference), "ssim": ssim(estimate, reference)}
 
 
 def fit_geometric_rate(x, y) -> dict:
