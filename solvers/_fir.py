@@ -33,6 +33,14 @@ FIR_METHODS: dict[str, tuple[str, ...]] = {
 FREQUENCY_OVERSAMPLING = 16
 #: Most training samples of ``'lms'``.
 MAX_LMS_SAMPLES = 10_000_000
+#: Default normalised LMS step.
+LMS_DEFAULT_MU = 0.25
+
+
+def lms_default_samples(length: int) -> int:
+    """Default LMS training length for a filter of `length` taps: ``max(50 000, 8000 length)``, at most
+    :data:`MAX_LMS_SAMPLES`."""
+    return min(max(50_000, 8000 * length), MAX_LMS_SAMPLES)
 
 _EPS = np.finfo(np.float64).eps
 
@@ -119,8 +127,8 @@ def _fir_lms(problem: KernelProblem, d: int, *, mu, n_samples, rng, block, rtol,
 _SOLVERS = {"ls": _fir_ls, "truncated": _fir_truncated, "frequency": _fir_frequency, "lms": _fir_lms}
 
 
-def _method_options(method: str, given: dict) -> dict:
-    """The options of `method` with defaults filled; others must be unset (None)."""
+def _method_options(method: str, given: dict, length: int) -> dict:
+    """The options of `method` with defaults filled (LMS's scale with the `length`); others must be unset (None)."""
     stray = [k for k, v in given.items() if v is not None and k not in FIR_METHODS[method]]
     if stray:
         raise ValueError(f"option(s) {stray} do not apply to method={method!r}, "
@@ -128,8 +136,9 @@ def _method_options(method: str, given: dict) -> dict:
     opts = {k: given[k] for k in FIR_METHODS[method]}
     checks = {"reg": lambda v: check_real(0.0 if v is None else v, "reg", low=0.0),
               "tol": lambda v: check_real(DEFAULT_TOL if v is None else v, "tol", low=0.0),
-              "mu": lambda v: check_real(0.1 if v is None else v, "mu", low=0.0, high=2.0, low_open=True),
-              "n_samples": lambda v: check_int(50_000 if v is None else v, "n_samples", minimum=1), "rng": lambda v: v,
+              "mu": lambda v: check_real(LMS_DEFAULT_MU if v is None else v, "mu", low=0.0, high=2.0, low_open=True),
+              "n_samples": lambda v: check_int(lms_default_samples(length) if v is None else v, "n_samples", minimum=1),
+              "rng": lambda v: v,
               "block": lambda v: None if v is None else check_int(v, "block", minimum=1),
               "rtol": lambda v: check_real(0.1 if v is None else v, "rtol", low=0.0)}
     opts = {k: checks[k](v) for k, v in opts.items()}
@@ -161,9 +170,11 @@ def fir_inverse(h, length, *, delay=0, method="ls", reg=None, tol=None, mu=None,
     tol : float, optional
         ``'truncated'`` only: unit-circle tolerance of :func:`iir_inverse` (default ``1e-6``).
     mu : float, optional
-        ``'lms'`` only: normalised step, ``0 < mu <= 2`` (default 0.1).
+        ``'lms'`` only: normalised step, ``0 < mu <= 2`` (default 0.25).
     n_samples : int, optional
-        ``'lms'`` only: length of the training noise (default 50 000).
+        ``'lms'`` only: length of the training noise (default ``max(50 000, 8000 length)``: the slowest mode of a
+        long filter needs a number of samples that grows with its length; with the defaults the error of the
+        inverse of ``[1, 0.95]`` is within 1.5 % of the least-squares optimum for lengths 4 to 64).
     rng : None, int or numpy.random.Generator, optional
         ``'lms'`` only: seed or generator of the training noise (``numpy.random.default_rng``).
     block : int, optional
@@ -254,7 +265,7 @@ def fir_inverse(h, length, *, delay=0, method="ls", reg=None, tol=None, mu=None,
     h = check_invertible(h, ndim=1, name="h")
     p = check_int(length, "length", minimum=1)
     method = check_option(method, "method", FIR_METHODS)
-    opts = _method_options(method, dict(reg=reg, tol=tol, mu=mu, n_samples=n_samples, rng=rng, block=block, rtol=rtol))
+    opts = _method_options(method, dict(reg=reg, tol=tol, mu=mu, n_samples=n_samples, rng=rng, block=block, rtol=rtol), p)
     if method == "lms":
         opts["progress"] = progress
     reg = opts.pop("reg", 0.0)

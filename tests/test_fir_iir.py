@@ -457,3 +457,10 @@ def test_lms_progress_bar_and_learning_curve(capsys):
     quiet = fir_inverse(MIN_PHASE, 6, method="lms", n_samples=4000, block=400, rng=1)
     np.testing.assert_array_equal(quiet.solution, res.solution)
     assert capsys.readouterr().err == ""
+
+
+def test_lms_defaults_scale_with_the_length():
+    # 50,000 samples at mu = 0.1 left a 32-tap inverse of [1, 0.95] at 1.70x the least-squares error.
+    res = fir_inverse([1.0, 0.95], 32, method="lms", rng=0)
+    assert res.info["n_samples"] == 8000 * 32 and res.info["mu"] == 0.25
+    assert res.info["error_norm"] <= 1.015 * res.info["ls_error_norm"]
