@@ -158,6 +158,10 @@ def apply_inverse(blurred, inverse, *, boundary="symmetric", kernel_shape=None, 
         - an array ``g``: then `kernel_shape` is required (the anchor depends
           on the parity of ``m``) and `delay` defaults to the centre of the
           full grid, ``(m + p - 2) // 2``, the default of :func:`solvers.inverse_kernel`;
+        - a list of IIRInverse, one per axis: the exact inverse of a separable
+          kernel ``f = a_0 (x) a_1 (x) ...`` (see :func:`solvers.separate`),
+          ``[iir_inverse(a_0), iir_inverse(a_1), ...]``, applied axis by axis
+          as below (row and column recursions over the whole image);
         - an :class:`solvers.IIRInverse` of a 1-D kernel ``h`` (``1/H`` exactly,
           ``g * h = delta_0``): applied along `axis` as
           ``z[n] = (g * y~)[n - m // 2]``, with ``y~`` the extension of ``y``
@@ -210,6 +214,13 @@ def apply_inverse(blurred, inverse, *, boundary="symmetric", kernel_shape=None, 
     ([2, 5], True)
     """
     y = as_float_array(blurred, "blurred")
+    if isinstance(inverse, (list, tuple)) and inverse and all(isinstance(i, IIRInverse) for i in inverse):
+        if len(inverse) != y.ndim or kernel_shape is not None or delay is not None:
+            raise ValueError(f"a separable IIR inverse needs one IIRInverse per axis of blurred ({y.ndim}), got "
+                             f"{len(inverse)}; kernel_shape and delay do not apply")
+        for ax, inv in enumerate(inverse):      # the factors of a separable kernel, axis by axis
+            y = _apply_iir(y, inv, boundary, ax)
+        return y
     if isinstance(inverse, IIRInverse):
         if kernel_shape is not None or delay is not None:
             raise ValueError("kernel_shape and delay apply to FIR inverses; an IIRInverse carries its kernel")
