@@ -380,20 +380,28 @@ def _draw_error(data: dict):
                 ms=4, label="fitted IIR, every order and delay")
         x, y = _front(ic, k["iir"]["error"])
         ax.plot(x, floor(y), label="fitted IIR (Pareto front)", **_STYLE["iir"])
-        ts = k["two_sided"]
-        ax.plot(np.full(ts["error"].size, ts["cost"]), floor(ts["error"]), ls="none", mfc="none", ms=4,
-                label="regularised two-sided IIR, every λ", **_STYLE["two_sided"])
-        if ts["exact"] is not None:
-            ax.plot(ts["exact"]["cost"], floor(ts["exact"]["error"]), ls="none", label="exact IIR 1/H",
-                    **_STYLE["exact"])
-        ax.set_yscale("log")
-        ax.set_xlabel("cost C [multiply-adds per sample]")
-        ax.set_ylabel(log_axis_label("error ||h * g − δ_d||₂"))
-        ax.set_title(_title(name, k), fontsize=8)
-        ax.grid(True, which="both", alpha=0.3)
+        _plot_two_sided(ax, k["two_sided"], "error", floor)
+        _finish_axes(ax, "error ||h * g − δ_d||₂", _title(name, k))
     panels[0][1].legend(fontsize=6, loc="lower left")
     fig.suptitle(f"Error against cost (errors below {FLOOR:g} drawn at {FLOOR:g})", fontsize=11)
     return fig
+
+
+def _plot_two_sided(ax, ts: dict, key: str, transform=lambda y: y) -> None:
+    """The regularised two-sided IIR at every λ (one cost) and the exact 1/H where it exists."""
+    ax.plot(np.full(ts[key].size, ts["cost"]), transform(ts[key]), ls="none", mfc="none", ms=4,
+            label="regularised two-sided IIR, every λ", **_STYLE["two_sided"])
+    if ts["exact"] is not None:
+        ax.plot(ts["exact"]["cost"], transform(ts["exact"][key]), ls="none", label="exact IIR 1/H", **_STYLE["exact"])
+
+
+def _finish_axes(ax, quantity: str, title: str) -> None:
+    """Log scale, the cost axis, the quantity's label, the kernel's title, a grid."""
+    ax.set_yscale("log")
+    ax.set_xlabel("cost C [multiply-adds per sample]")
+    ax.set_ylabel(log_axis_label(quantity))
+    ax.set_title(title, fontsize=8)
+    ax.grid(True, which="both", alpha=0.3)
 
 
 def _draw_noise_gain(data: dict):
@@ -405,16 +413,8 @@ def _draw_noise_gain(data: dict):
         if not np.isnan(k["fir"]["truncated_noise_gain"]).all():
             ax.plot(C, k["fir"]["truncated_noise_gain"], label="truncated exact inverse", **_STYLE["truncated"])
         ax.plot(ic, k["iir"]["noise_gain"], label="fitted IIR of least error", **_STYLE["iir"])
-        ts = k["two_sided"]
-        ax.plot(np.full(ts["noise_gain"].size, ts["cost"]), ts["noise_gain"], ls="none", mfc="none", ms=4,
-                label="regularised two-sided IIR, every λ", **_STYLE["two_sided"])
-        if ts["exact"] is not None:
-            ax.plot(ts["exact"]["cost"], ts["exact"]["noise_gain"], ls="none", label="exact IIR 1/H", **_STYLE["exact"])
-        ax.set_yscale("log")
-        ax.set_xlabel("cost C [multiply-adds per sample]")
-        ax.set_ylabel(log_axis_label("noise gain ||g||₂²"))
-        ax.set_title(_title(name, k), fontsize=8)
-        ax.grid(True, which="both", alpha=0.3)
+        _plot_two_sided(ax, k["two_sided"], "noise_gain")
+        _finish_axes(ax, "noise gain ||g||₂²", _title(name, k))
     panels[0][1].legend(fontsize=6, loc="best")
     fig.suptitle("Noise gain against cost (white noise of variance σ² comes out as σ²·||g||²)", fontsize=11)
     return fig
@@ -433,11 +433,7 @@ def _draw_noisy(data: dict):
             best = k["two_sided"]["best"][s]
             ax.plot(k["two_sided"]["cost"], best["noisy_mse"], ls="none", color="tab:green",
                     marker="D" if ls == "-" else "d", label=f"regularised IIR (best λ), σ = {s:g}")
-        ax.set_yscale("log")
-        ax.set_xlabel("cost C [multiply-adds per sample]")
-        ax.set_ylabel(log_axis_label("MSE ||h*g − δ||² + σ²||g||²"))
-        ax.set_title(_title(name, k), fontsize=8)
-        ax.grid(True, which="both", alpha=0.3)
+        _finish_axes(ax, "MSE ||h*g − δ||² + σ²||g||²", _title(name, k))
     panels[0][1].legend(fontsize=6, loc="lower left")
     fig.suptitle("Mean squared error per sample with white noise (white unit-variance signal; Pareto fronts)",
                  fontsize=11)
