@@ -198,6 +198,13 @@ def float_dtype(*args) -> np.dtype:
     return np.result_type(*dtypes)
 
 
+def all_finite(arr: np.ndarray) -> bool:
+    """Whether every value of a float or complex array is finite: NaN propagates through ``min`` and
+    ``max`` and an infinity is one of them, so two reductions decide it without a boolean temporary."""
+    parts = (arr.real, arr.imag) if np.iscomplexobj(arr) else (arr,)
+    return all(bool(np.isfinite(np.min(p)) and np.isfinite(np.max(p))) for p in parts if p.size)
+
+
 def as_float_array(a, name: str, *, dtype=None, finite: bool = True) -> np.ndarray:
     """Convert `a` to an ndarray of the package's float dtype.
 
@@ -236,7 +243,7 @@ def as_float_array(a, name: str, *, dtype=None, finite: bool = True) -> np.ndarr
     arr = np.asarray(arr, dtype=target)
     if arr.size == 0:
         raise ValueError(f"{name} is empty (shape {arr.shape}); it needs at least one element")
-    if finite and not np.all(np.isfinite(arr)):
+    if finite and not all_finite(arr):
         bad = int(np.count_nonzero(~np.isfinite(arr)))
         raise ValueError(f"{name} contains {bad} non-finite value(s) (NaN or inf); all must be finite")
     return arr

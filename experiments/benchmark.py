@@ -1,6 +1,6 @@
 """Study: the speed of convops and solvers beside their peers, on this machine.
 
-Runs the three benchmarks, each of which measures our implementation and
+Runs the benchmarks, each of which measures our implementation and
 its peers in the same run (interleaved, best of several rounds):
 
 - :mod:`experiments.bench_convops`: building the sparse convolution matrix
@@ -15,7 +15,12 @@ its peers in the same run (interleaved, best of several rounds):
   restoration without a matrix (time, peak memory, one CG iteration against
   two operator applications and against pylops), and the cost of the
   build, the apply and one solver iteration against image size beside
-  scipy.ndimage, pylops and scikit-image.
+  scipy.ndimage, pylops and scikit-image;
+- :mod:`experiments.bench_inverse_cost`: every realisation of an inverse
+  filter (FIR direct and by FFT, fitted IIR, exact and regularised two-sided
+  IIR, separable 2-D IIR), its multiply-adds per sample beside its measured
+  time on a 10**6-sample signal and a 2048x2048 image, against scipy.signal
+  and scipy.ndimage doing the same work.
 
 The study is a list of sections, :data:`SECTIONS`; each has a name, a
 function ``compute(quick, progress) -> dict`` whose ``'tables'`` entry
@@ -39,7 +44,7 @@ from typing import Callable
 import numpy as np
 from tqdm import tqdm
 
-from . import bench_convops, bench_frequency, bench_scale, bench_solvers
+from . import bench_convops, bench_frequency, bench_inverse_cost, bench_scale, bench_solvers
 from ._plot import figure, log_axis_label
 from ._study import study_setup
 
@@ -65,6 +70,7 @@ TARGETS = dict(
     large_seconds=60.0,        # ... well under a minute
     large_peak_GiB=3.0,        # ... with peak memory under this
     iteration_ratio=1.5,       # one CG iteration / two FFT-based operator applications
+    iir_apply_ratio=bench_inverse_cost.TARGET_RATIO,  # IIRInverse.apply / sosfilt of the same sections
 )
 
 
@@ -348,12 +354,67 @@ def _summarize_scale(data):
     ]
 
 
+# --------------------------------------------------------------------------
+# Cost of applying inverse filters
+# --------------------------------------------------------------------------
+
+def _compute_inverse_cost(quick, progress):
+    return {"tables": {"inverse_cost": bench_inverse_cost.run(quick, progress=progress)}}
+
+
+def _draw_inverse_cost(data):
+    groups = bench_inverse_cost.by_realisation(data["tables"]["inverse_cost"])
+    rows = sum(len(g) for g in groups.values())
+    fig, ax = figure(width=8.0, height=0.22 * rows + 0.35 * len(groups) + 1.2)
+    y, labels, ticks = 0.0, [], []
+    colours = {"ours": "tab:red", "same work": "tab:blue", "peer": "tab:gray"}
+    for name, group in groups.items():
+        for i, (impl, r) in enumerate(group.items()):
+            ax.barh(y + 0.22 * i, r["ns_per_sample"], 0.2, color=colours[r["role"]])
+            ax.annotate(f"{impl}: {r['ns_per_sample']:.3g}", (r["ns_per_sample"], y + 0.22 * i), va="center",
+                        fontsize=6, xytext=(2, 0), textcoords="offset points")
+        first = next(iter(group.values()))
+        ticks.append(y + 0.22 * (len(group) - 1) / 2)
+        labels.append(f"{name}\n{first['signal']}, {first['count']} multiply-adds/sample")
+        y += 0.22 * len(group) + 0.35
+    ax.set_xscale("log")
+    ax.set_yticks(ticks, labels, fontsize=6)
+    ax.invert_yaxis()
+    ax.set_xlim(right=ax.get_xlim()[1] * 30)
+    ax.set(xlabel=log_axis_label("time per output sample", "ns"),
+           title="Applying inverse filters: ours (red), scipy doing\nthe same work (blue), other peers (grey)")
+    return {"inverse_cost": fig}
+
+
+def _summarize_inverse_cost(data):
+    groups = bench_inverse_cost.by_realisation(data["tables"]["inverse_cost"])
+    ours = {name: g for name, g in groups.items() if any(r["role"] == "ours" for r in g.values())}
+    iir = {name: g for name, g in ours.items() if "IIRInverse.apply" in g}
+    worst = max(bench_inverse_cost.ratio(g) for g in iir.values())
+    signal = next(iter(next(iter(iir.values())).values()))["signal"]
+
+    def ns(group, role):
+        return next(r for r in group.values() if r["role"] == role)["ns_per_sample"]
+
+    return [(f"IIRInverse.apply on {signal} samples <= {TARGETS['iir_apply_ratio']:g}x scipy's sosfilt "
+             "over the same sections and passes",
+             "; ".join(f"{name}: {bench_inverse_cost.ratio(g):.2f}x ({ns(g, 'ours'):.3g} against "
+                       f"{ns(g, 'same work'):.3g} ns/sample; one sosfilt over all sections "
+                       f"{g['sosfilt, all sections in one pass']['ns_per_sample']:.3g})" for name, g in iir.items()),
+             worst <= TARGETS["iir_apply_ratio"]),
+            *[(f"{name} ({next(iter(g.values()))['signal']})",
+               f"{next(i for i, r in g.items() if r['role'] == 'ours')} {ns(g, 'ours'):.3g} ns/sample, "
+               f"{bench_inverse_cost.ratio(g):.2f}x {next(i for i, r in g.items() if r['role'] == 'same work')}",
+               None) for name, g in ours.items() if name not in iir]]
+
+
 #: The sections, in the order they run and appear.
 SECTIONS: list[Section] = [
     Section("convops", _compute_convops, _draw_convops, _summarize_convops),
     Section("frequency", _compute_frequency, _draw_frequency, _summarize_frequency),
     Section("solvers", _compute_solvers, _draw_solvers, _summarize_solvers),
     Section("scale", _compute_scale, _draw_scale, _summarize_scale),
+    Section("inverse_cost", _compute_inverse_cost, _draw_inverse_cost, _summarize_inverse_cost),
 ]
 
 
@@ -379,7 +440,7 @@ def compute(quick: bool = False, progress: bool = False, **setup) -> dict:
         sections : sequence of str, optional
             Names of the sections to run (default: every one of
             :data:`SECTIONS`: ``'convops'``, ``'frequency'``, ``'solvers'``,
-            ``'scale'``), run in the order of :data:`SECTIONS`.
+            ``'scale'``, ``'inverse_cost'``), run in the order of :data:`SECTIONS`.
 
     Returns
     -------

@@ -271,6 +271,6 @@ def _apply_iir(y: np.ndarray, inverse: IIRInverse, boundary, axis) -> np.ndarray
     widths = [(0, 0)] * y.ndim
     widths[axis] = (pad, pad)
     y_ext = np.pad(y, widths, mode=mode)
-    w = np.apply_along_axis(inverse.apply, axis, y_ext)
+    w = inverse.apply(y_ext, axis=axis)
     start = pad - m // 2
     return np.take(w, np.arange(start, start + n), axis=axis)

@@ -61,17 +61,23 @@ def _circle_offender(coefficients: np.ndarray, zeros: np.ndarray, tol: float):
     return complex(zeros[k]), float(dist[k]), float(values[k])
 
 
-def _cascade(poles, x: np.ndarray) -> np.ndarray:
-    """``x`` filtered by ``prod_k 1/(1 - p_k z^{-1})``: real second-order sections for a real
-    `x` and conjugate pairs of poles, else one complex first-order section per pole."""
+def _sections(poles, real: bool) -> np.ndarray | None:
+    """Second-order sections of ``prod_k 1/(1 - p_k z^{-1})``: real ones (conjugate pairs of poles,
+    ``real``), else one complex first-order section per pole; None without poles."""
     if len(poles) == 0:
-        return x
-    if not np.iscomplexobj(x):
-        return ss.sosfilt(ss.zpk2sos([], poles, 1.0), x)
+        return None
+    if real:
+        return ss.zpk2sos([], poles, 1.0)
     sos = np.zeros((len(poles), 6), dtype=np.complex128)
     sos[:, 0] = sos[:, 3] = 1.0
     sos[:, 4] = -np.asarray(poles)
-    return ss.sosfilt(sos, x)
+    return sos
+
+
+def _cascade(poles, x: np.ndarray) -> np.ndarray:
+    """``x`` filtered by ``prod_k 1/(1 - p_k z^{-1})`` (see :func:`_sections`)."""
+    sos = _sections(poles, not np.iscomplexobj(x))
+    return x if sos is None else ss.sosfilt(sos, x)
 
 
 def _tail_length(poles: np.ndarray) -> int:
@@ -286,6 +292,10 @@ class IIRInverse:
     _scale: Any = field(init=False, repr=False)
     _anti: np.ndarray = field(init=False, repr=False)        # a in 1/(1 - a z): 1/outer_zeros
     _numerator: np.ndarray = field(init=False, repr=False)   # b[j] of the FIR factor sum_j b[j] z^-j
+    _fir: np.ndarray = field(init=False, repr=False)         # the FIR factor apply() runs (with the gain
+    #                                                          when there are no sections)
+    _causal: Any = field(init=False, repr=False)             # sections of the causal recursion (or None)
+    _anticausal: Any = field(init=False, repr=False)         # ... of the anti-causal one, on reversed time
 
     def __post_init__(self):
         for name in ("kernel", "inner_zeros", "outer_zeros"):
@@ -302,6 +312,19 @@ class IIRInverse:
         object.__setattr__(self, "_scale", scale)
         object.__setattr__(self, "_anti", anti)
         object.__setattr__(self, "_numerator", numerator)
+        # the sections apply() runs, built once; the gain goes into the first section's numerator
+        real = not np.iscomplexobj(self.kernel)
+        causal, anticausal = _sections(self.inner_zeros, real), _sections(anti, real)
+        gain = np.real(scale) if real else scale
+        if causal is not None:
+            causal[0, :3] *= gain
+        elif anticausal is not None:
+            anticausal[0, :3] *= gain
+        else:
+            numerator = numerator * gain
+        object.__setattr__(self, "_fir", numerator)
+        object.__setattr__(self, "_causal", causal)
+        object.__setattr__(self, "_anticausal", anticausal)
 
     @property
     def advance(self) -> int:
@@ -364,26 +387,31 @@ class IIRInverse:
         out = out if np.iscomplexobj(self.kernel) else out.real
         return out.astype(float_dtype(self.kernel), copy=False)
 
-    def apply(self, x) -> np.ndarray:
-        """Filter a 1-D signal with the inverse: ``y = g * x`` on ``x``'s indices.
+    def apply(self, x, axis: int = -1) -> np.ndarray:
+        """Filter a signal with the inverse: ``y = g * x`` on ``x``'s indices, along one axis.
 
         Parameters
         ----------
-        x : array_like, shape (N,)
-            Signal, taken as zero outside ``0 .. N-1``.
+        x : array_like, shape (..., N, ...)
+            Signal (or a stack of signals), taken as zero outside ``0 .. N-1`` along `axis`.
+        axis : int, optional
+            The axis to filter along (every other index is a separate signal).
 
         Returns
         -------
-        ndarray, shape (N,)
-            ``y[n] = sum_k g[k] x[n - k]`` for ``n = 0 .. N-1``, dtype
+        ndarray, shape of `x`
+            ``y[n] = sum_k g[k] x[n - k]`` for ``n = 0 .. N-1`` along `axis`, dtype
             ``convops.float_dtype(h, x)``.
 
         Notes
         -----
-        The causal recursion runs forward, then the anti-causal one backward
-        from where the causal output has decayed below machine precision: the
-        exact two-sided convolution of the zero-extended `x` (cost ``O(N)``
-        plus that decay length, at most ``MAX_RECURSION_SAMPLES``).
+        The FIR factor (``reg > 0``) is a convolution; then the causal recursion runs forward, on
+        past the end until its output has decayed below machine precision, and the anti-causal one
+        backward from there (the second pass starts from the state the first one left over that
+        tail): the exact two-sided convolution of the zero-extended `x`, at the cost of one
+        ``scipy.signal.sosfilt`` over the causal sections and one over the anti-causal sections
+        (the gain is folded into the first section), plus the tail (at most
+        ``MAX_RECURSION_SAMPLES``).
 
         Examples
         --------
@@ -395,16 +423,33 @@ class IIRInverse:
         array([1., 2., 3., 0., 0.])
         """
         x = as_float_array(x, "x")
-        if x.ndim != 1:
-            raise ValueError(f"x must be 1-D, got an array of shape {x.shape}")
-        shift = self.advance              # recursion index j = n + shift
-        tail = _tail_length(self.inner_zeros) if self._anti.size else 0   # causal decay
+        if x.ndim == 0:
+            raise ValueError("x must have at least one axis, got a scalar")
+        axis = check_int(axis, "axis")
+        if not -x.ndim <= axis < x.ndim:
+            raise ValueError(f"axis {axis} is out of range for x of shape {x.shape}")
+        x = np.moveaxis(x, axis, -1)
+        n, shift = x.shape[-1], self.advance                            # recursion index j = n + shift
+        tail = _tail_length(self.inner_zeros) if self._anticausal is not None else 0   # causal decay
         _check_samples(shift + tail, f"beyond the signal; causal poles of radius up to "
                                      f"{np.abs(self.inner_zeros).max(initial=0):.12g} decay that slowly")
-        w = np.zeros(x.size + shift + tail, dtype=np.result_type(x, self.kernel, np.float64))
-        w[: x.size + self._numerator.size - 1] = np.convolve(x, self._numerator)   # shift >= its length
-        y = self._scale * _cascade(self._anti, _cascade(self.inner_zeros, w)[::-1])[::-1]
-        return y[shift: shift + x.size].astype(float_dtype(self.kernel, x), copy=False)
+        dtype = np.result_type(x, self.kernel, np.float64)
+        w = _fir_factor(x.astype(dtype, copy=False), self._fir, n + shift)
+        out = w
+        if self._causal is not None:
+            if tail:
+                zi = np.zeros((self._causal.shape[0], *w.shape[:-1], 2), dtype)
+                out, zi = ss.sosfilt(self._causal, w, zi=zi)
+                rest = ss.sosfilt(self._causal, np.zeros((*w.shape[:-1], tail), dtype), zi=zi)[0]
+            else:
+                out = ss.sosfilt(self._causal, w)
+        if self._anticausal is not None:
+            zi = np.zeros((self._anticausal.shape[0], *w.shape[:-1], 2), dtype)
+            if tail:
+                zi = ss.sosfilt(self._anticausal, rest[..., ::-1], zi=zi)[1]
+            out = ss.sosfilt(self._anticausal, out[..., ::-1], zi=zi)[0][..., ::-1]
+        out = np.moveaxis(out[..., shift: shift + n], -1, axis)
+        return out.astype(float_dtype(self.kernel, x), copy=False)
 
     def frequency_response(self, w) -> np.ndarray:
         r"""The inverse's frequency response :math:`G(e^{i\omega}) = \sum_n g[n] e^{-i\omega n}`.
@@ -445,6 +490,26 @@ class IIRInverse:
         for a in self._anti:
             out = out / (1.0 - a * z)
         return out
+
+
+def _fir_factor(x: np.ndarray, b: np.ndarray, length: int) -> np.ndarray:
+    """``sum_j b[j] x[n - j]`` along the last axis for ``n = 0 .. length - 1`` (x zero outside its range;
+    ``length >= x.shape[-1] + b.size - 1``); `x` itself when ``b = [1]`` and no padding is asked for."""
+    n = x.shape[-1]
+    if b.size == 1 and b[0] == 1 and length == n:
+        return x
+    if x.ndim == 1 and length == n + b.size - 1:
+        return np.convolve(x, b)
+    w = np.zeros((*x.shape[:-1], length), dtype=np.result_type(x, b))
+    if b.size == 1:
+        np.multiply(x, b[0], out=w[..., :n])
+    elif x.ndim == 1:
+        w[: n + b.size - 1] = np.convolve(x, b)
+    else:
+        x = np.ascontiguousarray(x)             # lines along the last axis, for the passes below
+        for j, bj in enumerate(b):              # one pass per tap: the factor is short (the kernel's length)
+            w[..., j: j + n] += bj * x
+    return w
 
 
 def _check_samples(n: int, why: str):

@@ -207,3 +207,17 @@ def test_dot_test_refuses_huge_vectors_at_once():
     with pytest.raises(AllocationTooLargeError, match=r"above max_bytes = 0.00 GiB"):
         dot_test(np.eye(4), max_bytes=100)
     assert dot_test(np.eye(4), max_bytes=128) < 1e-15
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex64, np.complex128])
+@pytest.mark.parametrize("bad", [None, np.nan, np.inf, -np.inf, "imag-nan"])
+def test_all_finite_agrees_with_isfinite(dtype, bad):
+    from convops._validation import all_finite
+    a = np.random.default_rng(0).standard_normal(50).astype(dtype) * 1e30
+    if bad == "imag-nan":
+        if not np.iscomplexobj(a):
+            return
+        a[7] = complex(1.0, np.nan)
+    elif bad is not None:
+        a[7] = bad
+    assert all_finite(a) == bool(np.isfinite(a).all())

@@ -386,7 +386,7 @@ BAD_INPUT = [
     (lambda: iir_inverse([1.0, 2.0], tol=-1.0), ValueError, "tol must be a finite number >= 0, got -1.0"),
     (lambda: iir_inverse([1.0, 2.0]).impulse_response(3, 3), ValueError, "stop must exceed"),
     (lambda: iir_inverse([1.0, 2.0]).impulse_response(0.5, 3), TypeError, "start"),
-    (lambda: iir_inverse([1.0, 2.0]).apply(np.ones((2, 2))), ValueError, "x must be 1-D"),
+    (lambda: iir_inverse([1.0, 2.0]).apply(np.ones((2, 2)), axis=2), ValueError, "axis 2 is out of range"),
 ]
 
 

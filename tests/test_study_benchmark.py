@@ -14,10 +14,11 @@ import pytest
 from matplotlib.figure import Figure
 
 from convops import BOUNDARIES
-from experiments import _cli, bench_frequency, bench_solvers, benchmark
+from experiments import _cli, bench_frequency, bench_inverse_cost, bench_solvers, benchmark
 
-TABLES = {"build", "apply", "frequency", "inverse_kernel", "fixed_step", "large_restore", "cost_vs_size"}
-FIGURES = {"build", "apply", "frequency", "inverse_kernel", "cost_vs_size"}
+TABLES = {"build", "apply", "frequency", "inverse_kernel", "fixed_step", "large_restore", "cost_vs_size",
+          "inverse_cost"}
+FIGURES = {"build", "apply", "frequency", "inverse_kernel", "cost_vs_size", "inverse_cost"}
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +97,14 @@ def test_summary_states_targets_with_measured_numbers(data):
     assert f"{build['speedup']:.1f}x" in text
     assert f"{data['tables']['inverse_kernel'][1]['speedup_vs_ours']:.1f}x" in text
     rows = [line for line in text.splitlines() if line.startswith("| ") and not line.startswith("| target")]
-    assert len(rows) == 11 and all(line.endswith(("| yes |", "| no |")) for line in rows)
+    targets = [line for line in rows if line.endswith(("| yes |", "| no |"))]
+    stated = [line for line in rows if line.endswith("| — |")]        # measured figures without a target
+    assert len(targets) == 12 and len(stated) + len(targets) == len(rows)
+    ours = [r for r in data["tables"]["inverse_cost"] if r["role"] == "ours"]
+    assert len(stated) == len([r for r in ours if r["implementation"] != "IIRInverse.apply"]) == 3
+    groups = bench_inverse_cost.by_realisation(data["tables"]["inverse_cost"])
+    iir = [g for g in groups.values() if "IIRInverse.apply" in g]
+    assert len(iir) == 3 and all(f"{bench_inverse_cost.ratio(g):.2f}x" in targets[-1] for g in iir)
     changed = copy.deepcopy(data)
     changed["tables"]["build"][0]["speedup"] = 123.4
     new = benchmark.summarize(changed)
