@@ -46,6 +46,7 @@ Time per sample of one member of each family is measured on a signal of
 
 from __future__ import annotations
 
+import math
 import time
 import warnings
 
@@ -258,6 +259,30 @@ def _timings(samples: int) -> dict:
     return {"samples": samples, "seconds_per_sample": {k: v / samples for k, v in best.items()}}
 
 
+def _member_times(kernels: dict, coefficients, samples: int, sigma: float) -> dict:
+    """Measured nanoseconds per output sample of every member on white noise of `samples` samples: the FIR of
+    each length (``np.convolve``), each fitted order (``scipy.signal.lfilter``; the time depends on the order
+    only) and each kernel's two-sided inverses (``IIRInverse.apply``: the regularised one at its λ of least
+    noisy MSE for `sigma`, and the exact one where it exists)."""
+    x = np.random.default_rng(1).standard_normal(samples)
+    rng = np.random.default_rng(2)
+    per = lambda seconds: seconds / samples * 1e9
+    fir = compare_times({C: (lambda g=rng.standard_normal(C): np.convolve(x, g)) for C in coefficients}, repeat=3)
+    orders = sorted({(r["nb"], r["na"]) for k in kernels.values() for r in k["iir_rows"]})
+    iir = compare_times({o: (lambda o=o: sig.lfilter(rng.standard_normal(o[0] + 1),
+                                                     np.poly(0.5 * np.ones(o[1])), x)) for o in orders}, repeat=3)
+    out = {"samples": samples, "fir_ns": {int(C): per(t) for C, t in fir.items()},
+           "iir_ns": {f"{nb},{na}": per(t) for (nb, na), t in iir.items()}, "two_sided_ns": {}, "exact_ns": {}}
+    for name, k in kernels.items():
+        funcs = {"two_sided": (lambda f=iir_inverse(k["kernel"], reg=k["two_sided"]["best"][sigma]["reg"]):
+                               f.apply(x))}
+        if k["two_sided"]["exact"] is not None:
+            funcs["exact"] = lambda f=iir_inverse(k["kernel"]): f.apply(x)
+        for key, t in compare_times(funcs, repeat=3).items():
+            out[f"{key}_ns"][name] = per(t)
+    return out
+
+
 def compute(quick: bool = False, progress: bool = False, **setup) -> dict:
     """Error, noise gain and noisy MSE of each family of inverses against the cost, for every kernel.
 
@@ -285,7 +310,9 @@ def compute(quick: bool = False, progress: bool = False, **setup) -> dict:
         ``'error'``, ``'noise_gain'``, ``'delay'``, ``'truncated_error'``, ``'truncated_noise_gain'``,
         ``'noisy_mse'`` by sigma), ``'iir_rows'`` (every fit), ``'iir'`` (by ``iir_coefficients``: the fit of
         least error and the least noisy MSE by sigma), ``'two_sided'`` (the reg grid's errors and noise gains,
-        the best reg by sigma, the exact inverse or None); ``'timing'``; ``'tables'``; the setup.
+        the best reg by sigma, the exact inverse or None); ``'timing'`` (one member of each family beside
+        scipy's alternatives); ``'times'`` (every member's measured time per sample, see
+        :func:`_member_times`); ``'tables'``; the setup.
     """
     settings = study_setup(_SETTINGS[bool(quick)], setup, study=NAME)
     kernels = {name: np.asarray(h, dtype=float) for name, h in settings["kernels"].items()}
@@ -309,10 +336,11 @@ def compute(quick: bool = False, progress: bool = False, **setup) -> dict:
             out[name] = {"kernel": h, "class": kernel_class(h), "zero_distance": zero_distance(h), "fir": fir,
                          "iir_rows": rows, "iir": _best_iir(rows, iir_coefficients, noise_levels),
                          "two_sided": _two_sided(h, settings["regs"], noise_levels, int(settings["grid"]))}
+    samples = int(settings["timing_samples"])
     return {"quick": bool(quick), "setup": settings, "coefficients": np.array(coefficients),
             "iir_coefficients": np.array(iir_coefficients), "noise_levels": noise_levels, "kernels": out,
-            "timing": _timings(int(settings["timing_samples"])), "tables": _tables(out, coefficients,
-                                                                                   iir_coefficients, noise_levels)}
+            "timing": _timings(samples), "times": _member_times(out, coefficients, samples, min(noise_levels)),
+            "tables": _tables(out, coefficients, iir_coefficients, noise_levels)}
 
 
 def _tables(kernels: dict, coefficients, iir_coefficients, noise_levels) -> dict:
@@ -440,6 +468,36 @@ def _draw_noisy(data: dict):
     return fig
 
 
+def _draw_error_time(data: dict):
+    """Error against measured time per sample: every member, and each family's Pareto front."""
+    fig, panels = _panels(data)
+    t = data["times"]
+    floor = lambda v: np.maximum(v, FLOOR)
+    for name, ax in panels:
+        k = data["kernels"][name]
+        x, y = _front([t["fir_ns"][int(C)] for C in data["coefficients"]], k["fir"]["error"])
+        ax.plot(x, floor(y), label="LS FIR, np.convolve (Pareto front)", **_STYLE["fir"])
+        rows = k["iir_rows"]
+        times = [t["iir_ns"][f"{r['nb']},{r['na']}"] for r in rows]
+        ax.plot(times, floor([r["error"] for r in rows]), ".", color="tab:blue", alpha=0.3, ms=4,
+                label="fitted IIR, lfilter, every order and delay")
+        x, y = _front(times, [r["error"] for r in rows])
+        ax.plot(x, floor(y), label="fitted IIR (Pareto front)", **_STYLE["iir"])
+        ts = k["two_sided"]
+        ax.plot(np.full(ts["error"].size, t["two_sided_ns"][name]), floor(ts["error"]), ls="none", mfc="none", ms=4,
+                label="regularised two-sided IIR, IIRInverse.apply, every λ", **_STYLE["two_sided"])
+        if ts["exact"] is not None:
+            ax.plot(t["exact_ns"][name], floor(ts["exact"]["error"]), ls="none", label="exact IIR 1/H",
+                    **_STYLE["exact"])
+        _finish_axes(ax, "error ||h * g − δ_d||₂", _title(name, k))
+        ax.set_xscale("log")
+        ax.set_xlabel(log_axis_label("measured time per sample", "ns"))
+    panels[0][1].legend(fontsize=6, loc="lower left")
+    fig.suptitle(f"Error against measured time per output sample ({t['samples']:,} samples, best of 3; errors "
+                 f"below {FLOOR:g} drawn at {FLOOR:g})", fontsize=11)
+    return fig
+
+
 def _draw_timing(data: dict):
     timing = data["timing"]["seconds_per_sample"]
     fig, ax = figure(1, 1, width=7.0, height=3.0)
@@ -453,9 +511,11 @@ def _draw_timing(data: dict):
 
 
 def draw(data: dict) -> dict:
-    """Error, noise gain and noisy MSE against cost per kernel, and the measured time per sample."""
+    """Error, noise gain and noisy MSE against cost per kernel, error against measured time, and the time of one
+    member of each family beside scipy's alternatives."""
     return {"error_vs_cost": _draw_error(data), "noise_gain_vs_cost": _draw_noise_gain(data),
-            "noisy_mse_vs_cost": _draw_noisy(data), "timing": _draw_timing(data)}
+            "noisy_mse_vs_cost": _draw_noisy(data), "error_vs_time": _draw_error_time(data),
+            "timing": _draw_timing(data)}
 
 
 # -- findings (each one computed from the data; the summary states them) ------------
@@ -501,25 +561,41 @@ def zero_radius(h) -> float:
 FAMILIES = ("FIR", "fitted IIR", "regularised two-sided IIR", "exact IIR")
 
 
-def cost_to_reach(data: dict, name: str, sigma: float) -> dict:
-    """The least noisy MSE of any inverse of cost up to the largest FIR length (``'best'``), and per family the
-    least cost whose MSE is within TIE of it (``'cost'``: family -> cost, or None when no member is)."""
-    k, budget = data["kernels"][name], int(data["coefficients"][-1])
-    ts = k["two_sided"]
-    members = {"FIR": list(zip(data["coefficients"], k["fir"]["noisy_mse"][sigma])),
-               "fitted IIR": [(C, m) for C, m in zip(data["iir_coefficients"], k["iir"]["noisy_mse"][sigma])
-                              if not np.isnan(m)],
-               "regularised two-sided IIR": [(ts["cost"], ts["best"][sigma]["noisy_mse"])],
-               "exact IIR": [(ts["exact"]["cost"], ts["exact"]["noisy_mse"][sigma])] if ts["exact"] else []}
-    members = {fam: [(int(c), float(m)) for c, m in rows if c <= budget] for fam, rows in members.items()}
+def _members(data: dict, name: str, sigma: float, axis: str) -> dict:
+    """Per family, its members as (cost or measured ns per sample, noisy MSE at `sigma`)."""
+    k, ts = data["kernels"][name], data["kernels"][name]["two_sided"]
+    if axis == "cost":
+        fitted = [(C, m) for C, m in zip(data["iir_coefficients"], k["iir"]["noisy_mse"][sigma]) if not np.isnan(m)]
+        return {"FIR": list(zip(data["coefficients"], k["fir"]["noisy_mse"][sigma])), "fitted IIR": fitted,
+                "regularised two-sided IIR": [(ts["cost"], ts["best"][sigma]["noisy_mse"])],
+                "exact IIR": [(ts["exact"]["cost"], ts["exact"]["noisy_mse"][sigma])] if ts["exact"] else []}
+    t = data["times"]
+    fitted = [(t["iir_ns"][f"{r['nb']},{r['na']}"], r["error"] ** 2 + sigma ** 2 * r["noise_gain"])
+              for r in k["iir_rows"]]
+    return {"FIR": [(t["fir_ns"][int(C)], m) for C, m in zip(data["coefficients"], k["fir"]["noisy_mse"][sigma])],
+            "fitted IIR": fitted,
+            "regularised two-sided IIR": [(t["two_sided_ns"][name], ts["best"][sigma]["noisy_mse"])],
+            "exact IIR": [(t["exact_ns"][name], ts["exact"]["noisy_mse"][sigma])] if ts["exact"] else []}
+
+
+def cost_to_reach(data: dict, name: str, sigma: float, axis: str = "cost") -> dict:
+    """The least noisy MSE of any inverse within the budget (``'best'``), and per family the least cost whose
+    MSE is within TIE of it (``'cost'``: family -> cost, or None when no member is).
+
+    `axis` ``'cost'``: the cost in multiply-adds, the budget the largest FIR length; ``'time'``: the measured
+    nanoseconds per sample (``data['times']``), every member (no budget)."""
+    budget = int(data["coefficients"][-1]) if axis == "cost" else math.inf
+    members = {fam: [(c, float(m)) for c, m in rows if c <= budget]
+               for fam, rows in _members(data, name, sigma, axis).items()}
     best = min(m for rows in members.values() for _, m in rows)
     cost = {fam: min((c for c, m in rows if m <= TIE * best), default=None) for fam, rows in members.items()}
     return {"best": best, "cost": cost}
 
 
-def cheapest(data: dict, name: str, sigma: float) -> tuple[str, int]:
-    """The family (and cost) that comes within TIE of the least noisy MSE at the least cost (ties: FAMILIES order)."""
-    cost = cost_to_reach(data, name, sigma)["cost"]
+def cheapest(data: dict, name: str, sigma: float, axis: str = "cost") -> tuple[str, float]:
+    """The family (and cost, or measured ns per sample for ``axis='time'``) that comes within TIE of the least
+    noisy MSE at the least cost (ties: FAMILIES order)."""
+    cost = cost_to_reach(data, name, sigma, axis)["cost"]
     fam = min((f for f in FAMILIES if cost[f] is not None), key=lambda f: (cost[f], FAMILIES.index(f)))
     return fam, cost[fam]
 
@@ -699,6 +775,16 @@ def _why(data: dict) -> str:
     return text
 
 
+def _time_sentence(data: dict) -> str:
+    """Per noise level, the family that reaches the least noisy MSE (within TIE) in the least measured time."""
+    parts = []
+    for sigma in sorted(data["noise_levels"]):
+        winners = [f"{n}: {fam} ({ns:.3g} ns)" for n in data["kernels"] for fam, ns in [cheapest(data, n, sigma, "time")]]
+        parts.append(f"σ = {sigma:g}: " + "; ".join(winners))
+    return (f"**In measured time** (the x axis of error_vs_time, every member), the family that comes within "
+            f"{TIE:g}× of the least noisy MSE of all in the least time per sample — " + ". ".join(parts) + ".")
+
+
 def _timing_sentence(data: dict) -> str:
     t = data["timing"]["seconds_per_sample"]
     fir, iir = t[TIMED_FIR], t[TIMED_IIR]
@@ -726,6 +812,8 @@ def summarize(data: dict) -> str:
         *_sentences(data),
         "",
         _why(data),
+        "",
+        _time_sentence(data),
         "",
         _timing_sentence(data),
     ]

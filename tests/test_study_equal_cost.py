@@ -175,9 +175,31 @@ def test_timing_measures_every_family(data):
     assert all(0 < v < 1e-6 for v in t.values())
 
 
+def test_measured_times_cover_every_member_and_drive_the_time_axis(data):
+    t = data["times"]
+    assert sorted(t["fir_ns"]) == [int(C) for C in data["coefficients"]]
+    orders = {f"{r['nb']},{r['na']}" for k in data["kernels"].values() for r in k["iir_rows"]}
+    assert set(t["iir_ns"]) == orders
+    assert set(t["two_sided_ns"]) == set(data["kernels"])
+    assert set(t["exact_ns"]) == {n for n, k in data["kernels"].items() if k["two_sided"]["exact"] is not None}
+    values = [*t["fir_ns"].values(), *t["iir_ns"].values(), *t["two_sided_ns"].values(), *t["exact_ns"].values()]
+    assert all(0 < v < 1e4 for v in values)
+    # the time axis reaches the same least MSE as the cost axis when the budget admits the same members,
+    # and the cheapest family in time is one that reaches it
+    s = min(data["noise_levels"])
+    for name in data["kernels"]:
+        reach = study.cost_to_reach(data, name, s, axis="time")
+        fam, ns = study.cheapest(data, name, s, axis="time")
+        assert reach["cost"][fam] == ns and all(v is None or v >= ns for v in reach["cost"].values())
+        members = study._members(data, name, s, "time")
+        assert reach["best"] == min(m for rows in members.values() for c, m in rows)
+    # on the circle only the regularised two-sided IIR reaches the least MSE, whatever the axis
+    assert study.cheapest(data, "box 5", s, axis="time")[0] == "regularised two-sided IIR"
+
+
 def test_draw_and_summarize(data):
     figures = study.draw(data)
-    assert set(figures) == {"error_vs_cost", "noise_gain_vs_cost", "noisy_mse_vs_cost", "timing"}
+    assert set(figures) == {"error_vs_cost", "noise_gain_vs_cost", "noisy_mse_vs_cost", "error_vs_time", "timing"}
     visible = [ax for ax in figures["error_vs_cost"].axes if ax.get_visible()]
     assert len(visible) == len(data["kernels"])
     for ax in visible:
@@ -186,6 +208,9 @@ def test_draw_and_summarize(data):
     assert f"×{study.error_ratio(data, 'difference [1, -1]', 5):.3g}" in text
     assert "maximum phase, near" in text
     assert f"{study.at_cost(data, 'minimum phase, far', 8)['fir_error']:.2g}" in text
+    for sigma in data["noise_levels"]:
+        fam, ns = study.cheapest(data, "box 5", sigma, axis="time")
+        assert f"box 5: {fam} ({ns:.3g} ns)" in text
 
 
 def test_setup_keywords_are_checked():
