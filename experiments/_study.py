@@ -36,7 +36,7 @@ from typing import Callable, Mapping
 __all__ = ["Study", "STUDY_MODULES", "StudyError", "load_studies", "study_setup"]
 
 #: Study modules in the order they run and appear in the index.
-STUDY_MODULES = ("pseudoinverse", "inverse_kernel", "fir_vs_iir", "equal_cost", "boundaries", "matrices",
+STUDY_MODULES = ("pseudoinverse", "inverse_kernel", "fir_vs_iir", "equal_cost", "equal_cost_2d", "boundaries", "matrices",
                  "benchmark")
 
 #: Public modules of the package that are not studies start with this.
