@@ -81,8 +81,6 @@ sphinx_gallery_conf = {
     # the computation-times page loads DataTables from a CDN: not written
     "write_computation_times": False,
 }
-if os.environ.get("SPATIAL_INVERSE_DOCS_NO_GALLERY"):
-    sphinx_gallery_conf["plot_gallery"] = "False"
 
 # -- HTML ------------------------------------------------------------------------
 html_theme = "pydata_sphinx_theme"
