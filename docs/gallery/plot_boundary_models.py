@@ -41,7 +41,7 @@ for col, model in enumerate(models, start=1):
     r = restore(blurred, kernel, boundary=model, reg=1e-4)
     err = np.abs(r.solution - image)
     axes[0, col].imshow(r.solution[crop], cmap="gray", vmin=0, vmax=1)
-    axes[0, col].set_title(f"restored as '{model}' ({r.info['method']})")
+    axes[0, col].set_title(f"model '{model}' ({r.info['method']})")
     im = axes[1, col].imshow(err[crop], cmap="magma", norm="log", vmin=1e-4, vmax=1)
     axes[1, col].set_title(f"|error|: border {err[band].mean():.1e}\ninterior {err[~band].mean():.1e}",
                            fontsize=10)

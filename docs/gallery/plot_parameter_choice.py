@@ -69,14 +69,20 @@ l_ax.loglog(lc.residual_norms, lc.solution_norms, "k", lw=1)
 for rule, choice in choices.items():
     i = np.argmin(np.abs(np.log(lc.grid) - np.log(choice.value)))
     l_ax.plot(lc.residual_norms[i], lc.solution_norms[i], "o", color=colors[rule], label=rule)
+# zoom on the corner, where the choices lie
+chosen = [np.argmin(np.abs(np.log(lc.grid) - np.log(c.value))) for c in choices.values()]
+l_ax.set_xlim(lc.residual_norms[chosen].min() / 3, lc.residual_norms[chosen].max() * 3)
+l_ax.set_ylim(lc.solution_norms[chosen].min() / 3, lc.solution_norms[chosen].max() * 3)
 l_ax.set_xlabel(r"$\|A x_\lambda - b\|_2$")
 l_ax.set_ylabel(r"$\|x_\lambda\|_2$")
-l_ax.set_title("L-curve")
+l_ax.set_title("L-curve (near its corner)")
 l_ax.legend(fontsize=9)
 
 q_ax.semilogx(grid, quality, "k", lw=1)
 for rule, choice in choices.items():
     q_ax.axvline(choice.value, color=colors[rule], ls="--", label=rule)
+q_ax.set_ylim(quality.max() - 12, quality.max() + 1)
+q_ax.set_xlim(1e-6, grid.max())
 q_ax.set_xlabel(r"$\lambda$")
 q_ax.set_ylabel("PSNR (dB)")
 q_ax.set_title("quality of the restoration")
