@@ -70,7 +70,6 @@ sphinx_gallery_conf = {
     "filename_pattern": r"/plot_",
     "doc_module": PACKAGES,
     "backreferences_dir": "api/generated/backreferences",
-    "reference_url": {package: None for package in PACKAGES},
     "remove_config_comments": True,
     "download_all_examples": False,
     "show_signature": False,
