@@ -13,13 +13,13 @@ Three questions about ``convops.convolution_matrix``:
    structure is measured: shift invariance (Toeplitz-block-Toeplitz), rows
    that are cyclic shifts of the first (block-circulant) and the residual of
    the best Toeplitz-plus-Hankel fit along each axis.
-3. *How far are its singular values from |H|?*  For the 3x3 cross
+3. *How far are its singular values from* ``|H|``?  For the 3x3 cross
    ``[[0,1,0],[1,1,1],[0,1,0]]`` on a 16x16 image, the singular values of
    each ``same`` matrix against the sorted ``|psf2otf(kernel, shape)|``.
    The DFT diagonalises the circular matrix, so they coincide; the other
    rules are diagonalised by other transforms (for a 3x3 kernel symmetric in
    each axis: DST-I for ``zero``, DCT-II for ``symmetric``, DCT-I
-   eigenvalues for ``reflect``), i.e. |H| on other frequency grids, and
+   eigenvalues for ``reflect``), i.e. ``|H|`` on other frequency grids, and
    those closed forms are checked too.
 
 Run with ``python -m experiments matrices``.  Quick mode is the same study
@@ -368,7 +368,7 @@ def _draw_singular_values(data, tail=40):
 
 
 def draw(data: dict) -> dict:
-    """``sparsity`` (the grid of |A|) and ``singular_values``."""
+    """``sparsity`` (the grid of ``|A|``) and ``singular_values``."""
     return {"sparsity": _draw_sparsity(data), "singular_values": _draw_singular_values(data)}
 
 

@@ -71,6 +71,7 @@ def least_squares(A, b, *, reg=0.0, method="auto") -> SolverResult:
     Notes
     -----
     Sparse systems (:math:`A` is ``m x n``):
+
     * ``reg > 0``: :math:`(A^H A + \lambda I)\,x = A^H b`.
     * ``reg = 0`` and ``m >= n``: the augmented system
       :math:`\begin{bmatrix} I & A \\ A^H & 0 \end{bmatrix}
