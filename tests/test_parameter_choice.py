@@ -308,8 +308,26 @@ def test_bad_input():
         choose_reg(b, k, rule="discrepancy", noise_std=0.0)
     with pytest.raises(TypeError, match="noise_std"):
         choose_reg(b, k, rule="upre", noise_std="0.1")
-    with pytest.raises(ValueError, match="estimate_noise"):
-        choose_reg(np.ones((12, 10)), k, rule="upre")
+    for rule in ("upre", "discrepancy"):                 # a rule that needs sigma, on a constant image
+        with pytest.raises(ValueError, match="estimate_noise"):
+            choose_reg(np.ones((12, 10)), k, rule=rule)
+        with pytest.raises(ValueError, match="estimate_noise"):
+            choose_reg(np.ones((12, 10)), k, rule=rule, boundary="replicate")
+        with pytest.raises(ValueError, match="estimate_noise"):
+            restore(np.ones((12, 10)), k, boundary="circular", reg=rule)
+    for bad in (-0.1, np.nan, -np.inf):
+        with pytest.raises(ValueError, match="noise_std"):
+            restore(b, k, boundary="circular", reg="upre", noise_std=bad)
+        with pytest.raises(ValueError, match="noise_std"):
+            choose_reg(b, k, boundary="replicate", rule="discrepancy", noise_std=bad)
+    with pytest.raises(ValueError, match="unknown reg"):
+        restore(b, k, boundary="circular", reg="aic")
+    with pytest.raises(ValueError, match="probes"):
+        choose_reg(b, k, boundary="zero", probes=0)
+    with pytest.raises(ValueError, match="probes"):
+        choose_reg(b, k, boundary="zero", probes=10**6)
+    with pytest.raises(TypeError, match="probes"):
+        choose_reg(b, k, boundary="zero", probes=2.5)
     with pytest.raises(ValueError, match="tau"):
         choose_reg(b, k, rule="discrepancy", tau=0.5)
     with pytest.raises(ValueError, match="noise_std too large"):
