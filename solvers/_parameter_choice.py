@@ -248,8 +248,9 @@ def choose_reg(blurred, kernel, *, boundary="circular", rule="gcv", filter="tikh
         flip on each axis; both exact.  ``'hybrid'``: any boundary and window, Tikhonov only, matrix-free (see
         Notes).  ``'auto'``: ``'fft'`` or ``'dct'`` where they apply, else ``'hybrid'``.
     maxiter : int, optional
-        Most Golub-Kahan steps of ``'hybrid'`` (default ``min(n, number of pixels, 200)``); the ``2 maxiter``
-        stored vectors must fit in `max_bytes`.
+        Most Golub-Kahan steps of ``'hybrid'``; default ``min(n, number of pixels, 400, s)`` with ``s`` the
+        steps whose stored vectors fill 1 GiB, at least 50 (400 up to about :math:`400^2` pixels, 256 at
+        :math:`512^2`, 64 at :math:`1024^2`); the ``2 maxiter`` stored vectors must fit in `max_bytes`.
     tol : float, optional
         ``'hybrid'`` stops when the choice, inside the grid, changes by at most ``tol`` (relative) per step from
         each of three consecutive evaluations to the next (see Notes).
@@ -383,7 +384,8 @@ def choose_reg(blurred, kernel, *, boundary="circular", rule="gcv", filter="tikh
         shape = image_shape(y.shape, f.shape, output)
         op = convolution_operator(f, shape, boundary=boundary, output=output)
         limit = min(y.size, math.prod(shape))
-        maxiter = min(limit, 200) if maxiter is None else check_int(maxiter, "maxiter", minimum=1)
+        fits = max(50, 2**30 // (8 * (y.size + math.prod(shape))))
+        maxiter = min(limit, 400, fits) if maxiter is None else check_int(maxiter, "maxiter", minimum=1)
         if maxiter > limit:
             raise ValueError(f"maxiter must be <= {limit} (the number of data values and of pixels), got {maxiter}")
         probes = min(4, -(-4 * 128**2 // y.size)) if probes is None else check_int(probes, "probes", minimum=1)
