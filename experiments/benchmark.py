@@ -20,7 +20,10 @@ its peers in the same run (interleaved, best of several rounds):
   filter (FIR direct and by FFT, fitted IIR, exact and regularised two-sided
   IIR, separable 2-D IIR), its multiply-adds per sample beside its measured
   time on a 10**6-sample signal and a 2048x2048 image, against scipy.signal
-  and scipy.ndimage doing the same work.
+  and scipy.ndimage doing the same work;
+- :mod:`experiments.bench_regularization`: the GCV choice of the
+  regularisation against the restoration it is for (one Wiener filter of a
+  1024x1024 image; the CGLS solve of a 512x512 replicate-boundary problem).
 
 The study is a list of sections, :data:`SECTIONS`; each has a name, a
 function ``compute(quick, progress) -> dict`` whose ``'tables'`` entry
@@ -44,7 +47,7 @@ from typing import Callable
 import numpy as np
 from tqdm import tqdm
 
-from . import bench_convops, bench_frequency, bench_inverse_cost, bench_scale, bench_solvers
+from . import bench_convops, bench_frequency, bench_inverse_cost, bench_regularization, bench_scale, bench_solvers
 from ._plot import figure, log_axis_label
 from ._study import study_setup
 
@@ -71,6 +74,7 @@ TARGETS = dict(
     large_peak_GiB=3.0,        # ... with peak memory under this
     iteration_ratio=1.5,       # one CG iteration / two FFT-based operator applications
     iir_apply_ratio=bench_inverse_cost.TARGET_RATIO,  # IIRInverse.apply / sosfilt of the same sections
+    choice_ratio=bench_regularization.TARGET_RATIO,   # choose_reg / the restoration it is for
 )
 
 
@@ -408,6 +412,40 @@ def _summarize_inverse_cost(data):
                None) for name, g in ours.items() if name not in iir]]
 
 
+# --------------------------------------------------------------------------
+# Choosing the regularisation parameter
+# --------------------------------------------------------------------------
+
+def _compute_regularization(quick, progress):
+    return {"tables": {"regularization": bench_regularization.run(quick, progress=progress)}}
+
+
+def _draw_regularization(data):
+    rows = data["tables"]["regularization"]
+    fig, ax = figure(width=6.5, height=2.6)
+    y = np.arange(len(rows))
+    ax.barh(y - 0.2, [r["choice_s"] for r in rows], 0.4, color="tab:red", label="choose_reg (GCV)")
+    ax.barh(y + 0.2, [r["reference_s"] for r in rows], 0.4, color="tab:blue", label="the restoration it serves")
+    for i, r in enumerate(rows):
+        ax.annotate(f"{r['ratio']:.2f}x", (max(r["choice_s"], r["reference_s"]), i), va="center", fontsize=8,
+                    xytext=(3, 0), textcoords="offset points")
+    ax.set_yticks(y, [f"{r['boundary']} {r['size']}\n({r['method']}; vs {r['reference']})" for r in rows], fontsize=7)
+    ax.set_xscale("log")
+    ax.set(xlabel=log_axis_label("time", "s"), title="Choosing the parameter against restoring with it")
+    ax.legend(fontsize=7, loc="lower right")
+    return {"regularization": fig}
+
+
+def _summarize_regularization(data):
+    out = []
+    for r in data["tables"]["regularization"]:
+        out.append((f"GCV choice ({r['boundary']}, {r['size']}, {r['method']}) <= {TARGETS['choice_ratio']:g}x "
+                    f"{r['reference']}", f"{r['ratio']:.2f}x ({r['choice_s']:.3g} s against {r['reference_s']:.3g} s; "
+                    f"{r['grid_points']} grid points" + (f", {r['iterations']} Golub-Kahan steps" if r["iterations"]
+                                                          else "") + ")", r["ratio"] <= TARGETS["choice_ratio"]))
+    return out
+
+
 #: The sections, in the order they run and appear.
 SECTIONS: list[Section] = [
     Section("convops", _compute_convops, _draw_convops, _summarize_convops),
@@ -415,6 +453,7 @@ SECTIONS: list[Section] = [
     Section("solvers", _compute_solvers, _draw_solvers, _summarize_solvers),
     Section("scale", _compute_scale, _draw_scale, _summarize_scale),
     Section("inverse_cost", _compute_inverse_cost, _draw_inverse_cost, _summarize_inverse_cost),
+    Section("regularization", _compute_regularization, _draw_regularization, _summarize_regularization),
 ]
 
 
@@ -440,7 +479,7 @@ def compute(quick: bool = False, progress: bool = False, **setup) -> dict:
         sections : sequence of str, optional
             Names of the sections to run (default: every one of
             :data:`SECTIONS`: ``'convops'``, ``'frequency'``, ``'solvers'``,
-            ``'scale'``, ``'inverse_cost'``), run in the order of :data:`SECTIONS`.
+            ``'scale'``, ``'inverse_cost'``, ``'regularization'``), run in the order of :data:`SECTIONS`.
 
     Returns
     -------

@@ -94,6 +94,13 @@ class ParameterChoice:
     trace: str = "exact"
 
 
+#: Spectra with more values than this evaluate the default grid of a Tikhonov curve from their binned
+#: spectrum (:meth:`_Curve.binned`); the choice itself is refined on the exact curve.
+BINNED_ABOVE = 2**18
+#: Bins per octave of s^2 of the binned spectrum.
+BINS_PER_OCTAVE = 64
+
+
 class _Curve:
     """Singular values ``s`` (scaled so that ``max s`` is in ``[1, 2)``, 0 at the zeros of ``H``), squared
     coefficients ``c = beta**2`` of the data (scaled), and the multiplicity ``w`` of each on the full grid."""
@@ -130,9 +137,65 @@ class _Curve:
         derivatives of rho, eta in ``t = log lam`` (first and second), at each scaled ``lam > 0`` of a 1-D array,
         in blocks of 2**20 values."""
         lam = np.atleast_1d(np.asarray(lam, dtype=np.float64))
+        if not derivatives:
+            return self._values(lam)
         step = max(1, 2**20 // self.s.size)
         parts = [self._tikhonov(lam[i:i + step, None], derivatives) for i in range(0, lam.size, step)]
         return tuple(np.concatenate([p[j] for p in parts]) for j in range(len(parts[0])))
+
+    def _values(self, lam):
+        """``rho``, ``eta`` and ``n - trace`` one ``lam`` at a time, through one work array: with
+        ``u = lam / (s^2 + lam)``, ``rho = sum w c u^2``, ``eta = sum w c s^2 u^2 / lam^2`` and
+        ``n - trace = sum w u`` (three passes over the spectrum and three dot products per value)."""
+        s2 = self.s**2
+        wc = self.w * self.c
+        wcs = wc * s2
+        u = np.empty_like(s2)
+        same = self.ts is self.s
+        out = np.empty((3, lam.size))
+        for i, value in enumerate(lam):
+            np.add(s2, value, out=u)
+            np.divide(value, u, out=u)
+            dof = float(self.w @ u) if same else float(np.sum(self.tw * value / (self.ts**2 + value)))
+            np.square(u, out=u)
+            out[:, i] = float(wc @ u), float(wcs @ u) / value**2, dof + self.absent
+        return out[0], out[1], out[2]
+
+    def grid_values(self, lam):
+        """``rho``, ``eta`` and ``n - trace`` on a grid of ``lam``: exact (:meth:`tikhonov`) up to
+        :data:`BINNED_ABOVE` spectral values, else from the binned spectrum (:meth:`binned`)."""
+        if self.s.size <= BINNED_ABOVE or self.ts is not self.s:
+            return self.tikhonov(lam, derivatives=False)
+        rho_s, rho_w, eta_s, eta_w, dof_s, dof_w = self.binned()
+        out = np.empty((3, lam.size))
+        for i, value in enumerate(np.atleast_1d(lam)):
+            out[0, i] = rho_w @ (value / (rho_s + value)) ** 2
+            out[1, i] = eta_w @ (1.0 / (eta_s + value)) ** 2
+            out[2, i] = dof_w @ (value / (dof_s + value)) + self.absent
+        return out[0], out[1], out[2]
+
+    def binned(self, per_octave: int = BINS_PER_OCTAVE):
+        r"""The spectrum in bins of :math:`s^2` of relative width :math:`2^{1/k} - 1` (``k = per_octave``), and
+        one for :math:`s = 0`: per bin and per sum (``rho``, ``eta``, ``n - trace``) its total weight
+        (:math:`\sum w c`, :math:`\sum w c s^2`, :math:`\sum w`) and the weighted mean of :math:`s^2` under it.
+        Each term is smooth in :math:`x = s^2`, so replacing :math:`x` by the weighted mean makes the
+        first-order error vanish; the second-order one, :math:`\tfrac12 |f''/f| (\delta x)^2` with
+        :math:`|f''/f| \le 6/(x + \lambda)^2` and :math:`\delta = 2^{1/k} - 1`, bounds each sum's relative error
+        by :math:`3\delta^2` (3.6e-4 for ``k = 64``; 1e-5 is typical).  Cost ``O(n)`` once and ``O(bins)`` per
+        ``lam``."""
+        s2 = self.s**2
+        mantissa, exponent = np.frexp(s2)
+        index = (exponent - exponent.min()) * per_octave + np.floor(
+            np.log2(np.where(s2 > 0, mantissa, 1.0) * 2.0) * per_octave).astype(np.int64) + 1
+        index[s2 == 0] = 0
+        wc = self.w * self.c
+        out = []
+        for weight in (wc, wc * s2, self.w):
+            total = np.bincount(index, weight)
+            moment = np.bincount(index, weight * s2)
+            keep = total > 0
+            out += [moment[keep] / total[keep], total[keep]]
+        return tuple(out)
 
     def _tikhonov(self, lam, derivatives):
         s2, wc = self.s**2, self.w * self.c
@@ -435,7 +498,7 @@ def _function(rule, rho, dof, n, sig, tau):
 def _tikhonov(curve, rule, grid, num, sig, tau, sigma, method):
     n, up2, upx, lam_unit = curve.n, 2.0**curve.d, 2.0 ** (curve.d - curve.e), 4.0**curve.e
     g = np.logspace(-12, 0, num) * float(curve.s.max()) ** 2 if grid is None else _check_grid(grid) / lam_unit
-    rows = curve.tikhonov(g, derivatives=rule == "lcurve")
+    rows = curve.tikhonov(g, derivatives=True) if rule == "lcurve" else curve.grid_values(g)
     rho, eta, dof = rows[:3]
 
     def point(t):                                   # the rule at scaled lambda = exp(t)

@@ -497,3 +497,29 @@ def test_hybrid_gcv_on_a_photograph_with_replicate_boundary_is_near_the_oracle()
     result = restore(b, k, boundary="replicate", reg="gcv")
     assert result.info["reg"] == c.value and result.info["method"] == "cg"
     assert _psnr(result.solution, truth) > oracle - 1.0
+
+
+def test_large_spectra_evaluate_the_grid_binned_within_its_bound_and_choose_exactly(monkeypatch):
+    from solvers import _parameter_choice as pc
+    rng = np.random.default_rng(7)
+    image = ndi.gaussian_filter(rng.random((96, 96)), 2.0, mode="wrap")
+    k = _gauss(7, 1.5)
+    b = ndi.convolve(image, k, mode="wrap") + 0.01 * rng.standard_normal(image.shape)
+    exact = {rule: choose_reg(b, k, rule=rule, noise_std=0.01) for rule in ("gcv", "upre")}
+    monkeypatch.setattr(pc, "BINNED_ABOVE", 100)                  # 96 x 49 half spectrum: binned
+    delta = 2.0 ** (1 / pc.BINS_PER_OCTAVE) - 1
+    for rule, e in exact.items():
+        c = choose_reg(b, k, rule=rule, noise_std=0.01)
+        for key in ("residual_norms", "solution_norms"):
+            got, want = getattr(c, key), getattr(e, key)
+            assert np.max(np.abs(got**2 / want**2 - 1)) <= 3 * delta**2
+        assert np.max(np.abs(c.function / e.function - 1)) <= 4 * 3 * delta**2     # a ratio of such sums
+        # the choice is refined on the exact curve: the same value
+        assert c.value == pytest.approx(e.value, rel=1e-6)
+    # the bins partition the spectrum: every weight is kept
+    curve = pc._Curve.spectral(b, k, "fft")
+    parts = curve.binned()
+    for (mean, total), weight in zip(zip(parts[::2], parts[1::2]), (curve.w * curve.c, curve.w * curve.c * curve.s**2,
+                                                                       curve.w)):
+        assert total.sum() == pytest.approx(weight.sum(), rel=1e-12)
+        assert np.all(mean >= 0) and np.all(mean <= curve.s.max() ** 2 * (1 + 1e-12))

@@ -17,8 +17,8 @@ from convops import BOUNDARIES
 from experiments import _cli, bench_frequency, bench_inverse_cost, bench_solvers, benchmark
 
 TABLES = {"build", "apply", "frequency", "inverse_kernel", "fixed_step", "large_restore", "cost_vs_size",
-          "inverse_cost"}
-FIGURES = {"build", "apply", "frequency", "inverse_kernel", "cost_vs_size", "inverse_cost"}
+          "inverse_cost", "regularization"}
+FIGURES = {"build", "apply", "frequency", "inverse_kernel", "cost_vs_size", "inverse_cost", "regularization"}
 
 
 @pytest.fixture(scope="module")
@@ -99,12 +99,15 @@ def test_summary_states_targets_with_measured_numbers(data):
     rows = [line for line in text.splitlines() if line.startswith("| ") and not line.startswith("| target")]
     targets = [line for line in rows if line.endswith(("| yes |", "| no |"))]
     stated = [line for line in rows if line.endswith("| — |")]        # measured figures without a target
-    assert len(targets) == 12 and len(stated) + len(targets) == len(rows)
+    assert len(targets) == 14 and len(stated) + len(targets) == len(rows)
     ours = [r for r in data["tables"]["inverse_cost"] if r["role"] == "ours"]
     assert len(stated) == len([r for r in ours if r["implementation"] != "IIRInverse.apply"]) == 3
     groups = bench_inverse_cost.by_realisation(data["tables"]["inverse_cost"])
     iir = [g for g in groups.values() if "IIRInverse.apply" in g]
-    assert len(iir) == 3 and all(f"{bench_inverse_cost.ratio(g):.2f}x" in targets[-1] for g in iir)
+    assert len(iir) == 3 and all(f"{bench_inverse_cost.ratio(g):.2f}x" in targets[-3] for g in iir)
+    for row, line in zip(data["tables"]["regularization"], targets[-2:]):
+        assert row["ratio"] == pytest.approx(row["choice_s"] / row["reference_s"])
+        assert f"{row['ratio']:.2f}x" in line and row["boundary"] in line
     changed = copy.deepcopy(data)
     changed["tables"]["build"][0]["speedup"] = 123.4
     new = benchmark.summarize(changed)
