@@ -20,13 +20,14 @@ of its Tikhonov (Wiener) restoration, against the oracle: the :math:`\lambda` of
 (the grid's best, refined by a bounded scalar search in :math:`\log\lambda`).
 
 **Part 2, without the inverse crime.**  The observation is the ``valid`` part of a larger blurred scene
-(:func:`experiments.crop_problem`: a 256x256 window of the 512x512 ``camera``, the Gaussian blur, noise of
+(:func:`experiments.crop_problem`: a 272x272 window of the 512x512 ``camera``, the Gaussian blur, noise of
 standard deviation 2): every observed value is a weighted sum of true pixels, some of them outside the
 observed window, and no boundary rule is right.  It is restored under every boundary rule
 (``output='same'``) and with ``output='valid'``, the unknown-boundary model, which reconstructs the
 larger scene (its centre, under the observation, is compared), each with :math:`\lambda` chosen from
-the data by :func:`solvers.restore` ``(reg=rule)`` (GCV; the noise level, where a rule needs one, from
-:func:`solvers.estimate_noise`).  Errors are measured separately on the border band, the pixels within
+the data by :func:`solvers.restore` ``(reg=rule)`` (the setup's ``crop_rule``, the discrepancy principle by
+default; the noise level, where a rule needs one, from :func:`solvers.estimate_noise`: nothing of the
+truth is used).  Errors are measured separately on the border band, the pixels within
 the kernel's radius ``m // 2`` of an edge (the pixels whose blurred value depends on the scene outside the
 window), and on the interior.
 
@@ -82,7 +83,7 @@ class Setup:
     oracle_step: int = 4  # the oracle's error is evaluated at every oracle_step-th grid point, then refined
     crop_image: str = "camera"  # part 2's photograph, at full resolution
     crop_noise_std: float = 2.0  # gray levels
-    crop_rule: str = "gcv"  # the rule of part 2
+    crop_rule: str = "discrepancy"  # the rule of part 2
     seed: int = 0
 
 
@@ -220,7 +221,7 @@ def compute(quick: bool = False, progress: bool = False, **setup) -> dict:
         crop_noise_std : float
             Part 2's noise, gray levels (default 2).
         crop_rule : {'gcv', 'upre', 'discrepancy', 'lcurve'}
-            The rule that chooses part 2's lambda for every model (default ``'gcv'``).
+            The rule that chooses part 2's lambda for every model (default ``'discrepancy'``).
         seed : int
             Seed of the noise (default 0).
 
