@@ -31,8 +31,8 @@ truth is used).  Errors are measured separately on the border band, the pixels w
 the kernel's radius ``m // 2`` of an edge (the pixels whose blurred value depends on the scene outside the
 window), and on the interior.
 
-``quick=True``: 64x64 images, a 9x9 Gaussian (sigma 1) and a 7-pixel motion blur, grids of 100 points,
-a 72x72 crop.
+``quick=True``: 64x64 images, a 9x9 Gaussian (sigma 1) and a 7-pixel motion blur, two noise levels (2 and
+8), grids of 100 points, a 72x72 crop.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ from solvers import REG_RULES, choose_reg, estimate_noise, restore, wiener_filte
 
 from ._images import camera
 from ._metrics import PEAK, mse, psnr
-from ._plot import figure, log_axis_label, show_image
+from ._plot import figure, log_axis_label, show_image, wide_log_ticks
 from ._problems import crop_problem
 from ._study import study_setup
 from .boundaries import distance_to_edge
@@ -88,7 +88,7 @@ class Setup:
 
 
 FULL = Setup(size=256, gaussian_sigma=2.0, motion_length=15.0, crop_size=256)
-QUICK = Setup(size=64, gaussian_sigma=1.0, motion_length=7.0, crop_size=72, num=100)
+QUICK = Setup(size=64, gaussian_sigma=1.0, motion_length=7.0, crop_size=72, num=100, noise_stds=(2.0, 8.0))
 
 
 def _blurs(setup: Setup) -> dict:
@@ -209,7 +209,7 @@ def compute(quick: bool = False, progress: bool = False, **setup) -> dict:
         motion_length, motion_angle : float
             The motion blur: length in pixels (default 15; quick 7) and direction in degrees (30).
         noise_stds : tuple of float
-            Part 1's noise levels, gray levels (default (0.5, 2, 8)).
+            Part 1's noise levels, gray levels (default (0.5, 2, 8); quick (2, 8)).
         num : int
             Points of each rule's lambda grid (default 200; quick 100).
         oracle_step : int
@@ -316,6 +316,8 @@ def _draw_curves(data: dict, blur: str):
     axes[0, 0].legend(fontsize=7)
     axes[0, 2].legend(fontsize=7)
     axes[0, 3].legend(fontsize=7)
+    for ax in axes.ravel():
+        wide_log_ticks(ax)
     fig.suptitle(f"{blur} (circular model, exact curves by the DFT): each rule's function, its choice "
                  "(solid) and the oracle (dashed)")
     return fig
@@ -425,7 +427,7 @@ def summarize(data: dict) -> str:
         "- Median difference to the oracle: " + ", ".join(
             f"{RULE_LABELS[r]} {np.median(gaps[r]):+.2f} dB (worst {gaps[r].min():+.2f})" for r in REG_RULES)
         + f". Closest to the oracle in the median: {RULE_LABELS[closest]}.",
-        f"- estimate_noise on the noisy data: " + ", ".join(
+        "- estimate_noise on the noisy data: " + ", ".join(
             f"{c['estimated_noise_std']:.3g} for \u03c3 = {c['noise_std']:g}" for c in cases[:len(setup['noise_stds'])])
         + f" ({cases[0]['blur']}).",
         "",
