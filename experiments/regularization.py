@@ -409,6 +409,10 @@ def _crop_table(crop: dict) -> list:
     return lines
 
 
+#: Interior PSNRs closer than this to the best are reported as ties.
+_TIED_DB = 0.1
+
+
 def summarize(data: dict) -> str:
     """Markdown: the answer with the measured numbers."""
     setup, cases, crop = data["setup"], data["cases"], data["crop"]
@@ -417,6 +421,9 @@ def summarize(data: dict) -> str:
     rows = sorted(crop["rows"], key=lambda r: -r["border_psnr"])
     best, second = rows[0], rows[1]
     inner = max(crop["rows"], key=lambda r: r["interior_psnr"])
+    tied = [r for r in crop["rows"] if r is not inner and r["interior_psnr"] >= inner["interior_psnr"] - _TIED_DB]
+    observed = crop["observed_errors"]
+    failed = [r for r in crop["rows"] if r["interior_psnr"] < observed["interior_psnr"]]
     worst = rows[-1]
     rule = RULE_LABELS[crop["rows"][0]["rule"]]
     return "\n".join([
@@ -446,7 +453,10 @@ def summarize(data: dict) -> str:
         f"- At the border the {best['model']} model wins: {best['border_psnr']:.2f} dB, "
         f"{best['border_psnr'] - second['border_psnr']:.2f} dB ahead of {second['model']} and "
         f"{best['border_psnr'] - worst['border_psnr']:.2f} dB ahead of the worst, {worst['model']}.",
-        f"- In the interior the best is {inner['model']} ({inner['interior_psnr']:.2f} dB); the spread between the "
-        f"models there is {max(r['interior_psnr'] for r in rows) - min(r['interior_psnr'] for r in rows):.2f} dB "
-        f"against {best['border_psnr'] - worst['border_psnr']:.2f} dB at the border.",
+        f"- In the interior the best is {inner['model']} ({inner['interior_psnr']:.2f} dB); "
+        + (f"{', '.join(r['model'] for r in tied)} {'is' if len(tied) == 1 else 'are'} within {_TIED_DB:g} dB of it."
+           if tied else f"no other model is within {_TIED_DB:g} dB of it."),
+        *([f"- Worse than the observation itself ({observed['interior_psnr']:.2f} dB) in the interior: "
+           + ", ".join(f"{r['model']} ({r['interior_psnr']:.2f} dB, \u03bb = {r['reg']:.2g})" for r in failed) + "."]
+          if failed else []),
     ])
