@@ -179,6 +179,11 @@ def test_the_command_line_writes_figures_and_tables(run):
     assert study.NAME in (out / "index.md").read_text()
 
 
-def test_custom_setup_and_unknown_keywords():
-    with pytest.raises(TypeError, match="unknown setup keyword"):
-        study.compute(quick=True, sizes=3)
+def test_custom_setup():
+    data = study.compute(size=32, noise_stds=(4.0,), crop_size=24, gaussian_sigma=1.0, motion_length=5.0,
+                         crop_image="astronaut", num=20)
+    assert data["images"]["original"].shape == (32, 32)
+    assert [c["noise_std"] for c in data["cases"]] == [4.0, 4.0]
+    assert all(c["choices"]["gcv"]["grid"].size == 20 for c in data["cases"])
+    assert data["crop"]["images"]["truth"].shape == (24, 24) and data["crop"]["image"] == "astronaut"
+    assert "astronaut" in study.summarize(data)
