@@ -418,6 +418,7 @@ def summarize(data: dict) -> str:
     setup, cases, crop = data["setup"], data["cases"], data["crop"]
     gaps = {r: np.array([c["choices"][r]["psnr"] - c["oracle"]["psnr"] for c in cases]) for r in REG_RULES}
     closest = max(REG_RULES, key=lambda r: np.median(gaps[r]))
+    ratios = {r: np.array([c["choices"][r]["value"] / c["oracle"]["value"] for c in cases]) for r in REG_RULES}
     rows = sorted(crop["rows"], key=lambda r: -r["border_psnr"])
     best, second = rows[0], rows[1]
     inner = max(crop["rows"], key=lambda r: r["interior_psnr"])
@@ -437,6 +438,9 @@ def summarize(data: dict) -> str:
         "- Median difference to the oracle: " + ", ".join(
             f"{RULE_LABELS[r]} {np.median(gaps[r]):+.2f} dB (worst {gaps[r].min():+.2f})" for r in REG_RULES)
         + f". Closest to the oracle in the median: {RULE_LABELS[closest]}.",
+        "- Chosen \u03bb over the oracle's (median, range): " + ", ".join(
+            f"{RULE_LABELS[r]} {np.median(ratios[r]):.2g} ({ratios[r].min():.2g}\u2013{ratios[r].max():.2g})"
+            for r in REG_RULES) + ".",
         "- estimate_noise on the noisy data: " + ", ".join(
             f"{c['estimated_noise_std']:.3g} for \u03c3 = {c['noise_std']:g}" for c in cases[:len(setup['noise_stds'])])
         + f" ({cases[0]['blur']}).",
