@@ -49,28 +49,36 @@ class _Outcome(NamedTuple):
     converged: bool
     message: str
     use_best: bool  # return the iterate of lowest objective, not the last
+    reason: str  # info['stop']: 'tol', 'discrepancy', 'maxiter', 'callback', 'diverged', 'breakdown', 'interrupted'
 
 
-def _outcome(it: Iterate, k: int, threshold: float, maxiter: int, stop: bool, rule: str):
+def _outcome(it: Iterate, k: int, threshold: float, maxiter: int, stop: bool, rule: str, target):
     """How the solve ends after iterate `k`, or None to continue."""
     if not (math.isfinite(it.objective) and math.isfinite(it.gradient_norm)):
         return _Outcome(False, f"diverged: non-finite values at iteration {k} (step too "
-                               "large?); returning the iterate of lowest objective", True)
+                               "large?); returning the iterate of lowest objective", True, "diverged")
+    if target is not None and it.residual_norm <= target:
+        return _Outcome(True, f"converged: discrepancy principle ||A x - b||_2 <= tau * noise_std * sqrt(m) "
+                              f"after {k} iterations", False, "discrepancy")
     if it.gradient_norm <= threshold:
-        return _Outcome(True, f"converged: {rule} after {k} iterations", False)
+        return _Outcome(True, f"converged: {rule} after {k} iterations", False, "tol")
     if stop:
-        return _Outcome(False, "stopped by callback", False)
+        return _Outcome(False, "stopped by callback", False, "callback")
     if k >= maxiter:
-        return _Outcome(False, f"not converged: maximum number of iterations ({maxiter}) reached", False)
+        return _Outcome(False, f"not converged: maximum number of iterations ({maxiter}) reached", False, "maxiter")
     return None
 
 
 def _run(iterates: Iterator[Iterate], *, scale, zero: Callable[[], Iterate], tol, maxiter,
-         callback, progress, name, rule, rhs, info, e=0) -> SolverResult:
+         callback, progress, name, rule, rhs, info, e=0, target=None) -> SolverResult:
     """Run `iterates` (the start, then one per iteration; an early return is a breakdown) until
-    ``gradient_norm <= tol * scale``; ``scale == 0`` returns ``zero()``.  The iterates solve the problem with
-    data scaled by ``2**-e``: the callback, history and result are scaled back (an objective beyond
-    the floating-point range becomes inf there), the stopping and divergence checks are not."""
+    ``gradient_norm <= tol * scale``, or, with a `target`, until the first iterate (the start included) with
+    ``residual_norm <= target`` (the discrepancy principle, checked before the gradient rule); ``scale == 0``
+    returns ``zero()``.  The iterates solve the problem with data scaled by ``2**-e`` (`target` in those
+    units): the callback, history and result are scaled back (an objective beyond the floating-point range
+    becomes inf there), the stopping and divergence checks are not.  ``info['stop']`` says how it ended:
+    ``'tol'``, ``'discrepancy'``, ``'maxiter'``, ``'callback'``, ``'diverged'``, ``'breakdown'`` or
+    ``'interrupted'``."""
     rec = HistoryRecorder()
     record = lambda it: rec.record(objective=ldexp(it.objective, 2 * e), residual_norm=ldexp(
         it.residual_norm, e), gradient_norm=ldexp(it.gradient_norm, e))
@@ -79,7 +87,7 @@ def _run(iterates: Iterator[Iterate], *, scale, zero: Callable[[], Iterate], tol
         record(it)
         return SolverResult(solution=ldexp(it.x, e), iterations=0, converged=True, history=rec.history(),
                             objective=ldexp(it.objective, 2 * e), residual=ldexp(it.r, e),
-                            info={**info, "best_iteration": 0},
+                            info={**info, "best_iteration": 0, "stop": "tol"},
                             message=f"converged: {rhs} = 0, so x = 0 is the exact solution")
     threshold = tol * scale
     best = last = outcome = None
@@ -94,21 +102,22 @@ def _run(iterates: Iterator[Iterate], *, scale, zero: Callable[[], Iterate], tol
                 if k:
                     bar.update()
                 stop = k > 0 and callback is not None and bool(callback(ldexp(it.x, e), k))
-                outcome = _outcome(it, k, threshold, maxiter, stop, rule)
+                outcome = _outcome(it, k, threshold, maxiter, stop, rule, target)
                 if outcome is not None:
                     break
     except KeyboardInterrupt:
         if best is None:
             raise
-        outcome = _Outcome(False, "interrupted", True)
+        outcome = _Outcome(False, "interrupted", True, "interrupted")
     if outcome is None:
         outcome = _Outcome(False, "breakdown: zero or negative curvature of a search direction (the residual "
-                                  "is at rounding level, or the system is not positive definite)", False)
+                                  "is at rounding level, or the system is not positive definite)", False,
+                           "breakdown")
     chosen = best if outcome.use_best else last
     history = rec.history()
     return SolverResult(solution=ldexp(chosen.x, e), iterations=len(history) - 1, converged=outcome.converged,
                         history=history, objective=ldexp(chosen.objective, 2 * e), residual=ldexp(chosen.r, e),
-                        message=outcome.message, info={**info, "best_iteration": best_k})
+                        message=outcome.message, info={**info, "best_iteration": best_k, "stop": outcome.reason})
 
 
 # -- least squares: the shared start -------------------------------------------------
@@ -141,14 +150,23 @@ def _start(A, b, x0, reg, tol, maxiter) -> tuple[_Start, float, int]:
     return _Start(op, dtype, b, reg, norm(atb), x, r, g, e), tol, maxiter
 
 
-def _run_least_squares(iterates, s: _Start, *, tol, maxiter, callback, progress, name, info):
+def _run_least_squares(iterates, s: _Start, *, tol, maxiter, callback, progress, name, info, target=None):
     def zero():  # A^H b = 0: x = 0 solves the normal equations exactly
         x = np.zeros(s.op.shape[1], s.dtype)
         return least_squares_iterate(x, -s.b, x, s.reg, 0.0)
 
     info.update(reg=s.reg, atb_norm=ldexp(s.atb_norm, s.e))  # the same dict: the method may update it
     return _run(iterates, scale=s.atb_norm, zero=zero, tol=tol, maxiter=maxiter, callback=callback,
-                progress=progress, name=name, rule=_LS_RULE, rhs="A^H b", info=info, e=s.e)
+                progress=progress, name=name, rule=_LS_RULE, rhs="A^H b", info=info, e=s.e,
+                target=None if target is None else ldexp(target, -s.e))
+
+
+def discrepancy_target(noise_std, tau, m) -> float:
+    r"""The discrepancy principle's bound :math:`\tau \sigma \sqrt m` on :math:`\|A x - b\|_2`, from checked
+    `noise_std` (finite, > 0) and `tau` (finite, >= 1); `m` is the number of data values."""
+    sigma = check_real(noise_std, "noise_std", low=0.0, low_open=True)
+    tau = check_real(tau, "tau", low=1.0)
+    return tau * sigma * math.sqrt(m)
 
 
 def _step_size(s: _Start, step, lipschitz) -> dict:
@@ -380,7 +398,7 @@ def nesterov(A, b, *, x0=None, reg=0.0, step=None, maxiter=1000, tol=1e-8, lipsc
                               maxiter=maxiter, callback=callback, progress=progress, name="nesterov")
 
 
-def cgls(A, b, *, x0=None, reg=0.0, maxiter=None, tol=1e-8,
+def cgls(A, b, *, x0=None, reg=0.0, maxiter=None, tol=1e-8, noise_std=None, tau=1.01,
          callback: Callable | None = None, progress: bool = False) -> SolverResult:
     r"""Least squares with Tikhonov regularisation by conjugate gradients (CGLS).
 
@@ -393,16 +411,26 @@ def cgls(A, b, *, x0=None, reg=0.0, maxiter=None, tol=1e-8,
     maxiter : int, optional
         Maximum number of iterations (0 to ``10**8``); default ``min(n, 10_000)`` (in exact arithmetic CGLS
         ends within ``n``).
+    noise_std : float, optional
+        Standard deviation :math:`\sigma > 0` of white noise in `b`: stop by the discrepancy principle at the
+        first iterate with :math:`\|A x_k - b\|_2 \le \tau \sigma \sqrt m` (see Notes).
+    tau : float, optional
+        Safety factor :math:`\tau \ge 1` of the discrepancy principle (used with `noise_std`).
 
     Returns
     -------
     SolverResult
-        As in :func:`gradient_descent` (``info`` holds ``reg``, ``atb_norm`` and ``best_iteration``).
+        As in :func:`gradient_descent` (``info`` holds ``reg``, ``atb_norm``, ``best_iteration`` and
+        ``discrepancy``, the bound :math:`\tau\sigma\sqrt m` or None, and ``stop``, how the solve ended:
+        ``'discrepancy'``, ``'tol'``, ``'maxiter'``, ``'callback'``, ``'breakdown'``, ``'diverged'`` or
+        ``'interrupted'``); ``history.residual_norm[k]`` is
+        :math:`\|A x_k - b\|_2` for every iterate, the start included.
 
     Raises
     ------
     TypeError, ValueError
-        As in :func:`gradient_descent` (there is no `step`).
+        As in :func:`gradient_descent` (there is no `step`); `noise_std` not finite and positive, `tau` not
+        finite and at least 1.
 
     Notes
     -----
@@ -420,7 +448,15 @@ def cgls(A, b, *, x0=None, reg=0.0, maxiter=None, tol=1e-8,
     and so is :math:`\|r_k\|` for :math:`\lambda = 0`.
 
     Stopping rule and special cases as in :func:`gradient_descent` (the residual is :math:`-g_k`);
-    :math:`\|q_k\|^2 + \lambda\|p_k\|^2 = 0` stops with a breakdown (residual at rounding level).  Cost per
+    :math:`\|q_k\|^2 + \lambda\|p_k\|^2 = 0` stops with a breakdown (residual at rounding level).
+
+    With `noise_std` the discrepancy principle (Morozov; iterations as the regularisation [3]_) is checked
+    first, at every iterate from :math:`x_0` on: the solve stops at the first :math:`k` with
+    :math:`\|r_k\|_2 \le \tau \sigma \sqrt m` (absolute, 2-norm of the recursively updated residual,
+    :math:`m` the number of data values), with ``converged=True``.  With ``reg = 0`` the residual norm is
+    non-increasing, so that iterate is the first to meet the bound and every earlier one is above it; the
+    error to the truth typically falls and then rises again (semi-convergence), which `callback`, given
+    each :math:`x_k`, can record.  Cost per
     iteration: one product with :math:`A` and one with :math:`A^H`; memory: four vectors of length ``n`` and
     two of length ``m``.
 
@@ -429,6 +465,7 @@ def cgls(A, b, *, x0=None, reg=0.0, maxiter=None, tol=1e-8,
     .. [1] Å. Björck, "Numerical Methods for Least Squares Problems", SIAM (1996), section 7.4 (CGLS).
     .. [2] M. R. Hestenes and E. Stiefel, "Methods of conjugate gradients for solving linear systems", J. Res.
        Nat. Bur. Standards 49 (1952).
+    .. [3] P. C. Hansen, *Discrete Inverse Problems: Insight and Algorithms*, SIAM (2010), section 6.3.
 
     Examples
     --------
@@ -437,13 +474,22 @@ def cgls(A, b, *, x0=None, reg=0.0, maxiter=None, tol=1e-8,
     >>> res = cgls(A, [2.0, 1.0, 2.0])
     >>> res.converged, res.iterations, np.round(res.solution, 6)
     (True, 2, array([1., 1.]))
+
+    Stopped by the discrepancy principle (:math:`\|r\| \le 1.01 \cdot 0.5 \sqrt 3 = 0.875`):
+
+    >>> res = cgls(A, [2.0, 1.0, 2.5], noise_std=0.5)
+    >>> res.iterations, np.round(res.history.residual_norm, 3), round(res.info["discrepancy"], 3)
+    (1, array([3.354, 0.83 ]), 0.875)
     """
     op = as_operator(A)
     if maxiter is None:
         maxiter = min(op.shape[1], 10_000)
     s, tol, maxiter = _start(op, b, x0, reg, tol, maxiter)
+    target = None if noise_std is None else discrepancy_target(noise_std, tau, s.b.size)
+    if noise_std is None:
+        check_real(tau, "tau", low=1.0)
     return _run_least_squares(_cgls_iterates(s), s, tol=tol, maxiter=maxiter, callback=callback,
-                progress=progress, name="cgls", info={})
+                progress=progress, name="cgls", info={"discrepancy": target}, target=target)
 
 
 def _pcg_iterates(T, M, b, x, g, threshold, measure) -> Iterator[Iterate]:

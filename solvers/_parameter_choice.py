@@ -335,19 +335,7 @@ def choose_reg(blurred, kernel, *, boundary="circular", rule="gcv", filter="tikh
     num = check_int(num, "num", minimum=3)
     if num > _MAX_GRID:
         raise ValueError(f"num must be <= {_MAX_GRID}, got {num}")
-    sigma = None
-    if rule in _NEEDS_SIGMA:
-        if noise_std is None:
-            if np.iscomplexobj(y):
-                raise ValueError("noise_std is needed for complex data (estimate_noise takes real images)")
-            sigma = estimate_noise(y)
-            if sigma == 0:
-                raise ValueError(f"rule={rule!r} needs the noise level and estimate_noise(blurred) is 0 (a noiseless "
-                                 "or constant image); give noise_std > 0")
-        else:
-            sigma = check_real(noise_std, "noise_std", low=0.0, low_open=True)
-    elif noise_std is not None:
-        check_real(noise_std, "noise_std", low=0.0)
+    sigma = noise_level(y, noise_std, rule)
     if method == "hybrid":
         if np.iscomplexobj(y) or np.iscomplexobj(f):
             raise ValueError("method='hybrid' takes real data and kernels")
@@ -367,6 +355,24 @@ def choose_reg(blurred, kernel, *, boundary="circular", rule="gcv", filter="tikh
     if filt == "tikhonov":
         return _tikhonov(curve, rule, grid, num, sig, tau, sigma, method)
     return _tsvd(curve, rule, grid, sig, tau, sigma, method)
+
+
+def noise_level(y, noise_std, rule):
+    """The checked `noise_std` (finite, > 0) of a `rule` that needs it, or :func:`estimate_noise` of `y` when it
+    is None (refused when 0); None for a rule that does not (a given value is still checked)."""
+    if rule not in _NEEDS_SIGMA:
+        if noise_std is not None:
+            check_real(noise_std, "noise_std", low=0.0)
+        return None
+    if noise_std is not None:
+        return check_real(noise_std, "noise_std", low=0.0, low_open=True)
+    if np.iscomplexobj(y):
+        raise ValueError("noise_std is needed for complex data (estimate_noise takes real images)")
+    sigma = estimate_noise(y)
+    if sigma == 0:
+        raise ValueError(f"rule={rule!r} needs the noise level and estimate_noise(blurred) is 0 (a noiseless "
+                         "or constant image); give noise_std > 0")
+    return sigma
 
 
 def _function(rule, rho, dof, n, sig, tau):

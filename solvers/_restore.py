@@ -84,16 +84,15 @@ def restore(blurred, kernel, *, boundary, reg=0.0, method="auto", output="same",
     boundary : {'zero', 'circular', 'replicate', 'symmetric', 'reflect'}
         Boundary rule of the model (``'mirror'`` is ``'symmetric'``).
     reg : float or {'gcv', 'upre', 'discrepancy', 'lcurve'}, optional
-        Tikhonov weight :math:`\lambda \ge 0`, or the rule that chooses it from the data alone
-        (:func:`solvers.choose_reg` with this boundary, window and `noise_std`); the chosen value is
-        ``info['reg']`` and the rule ``info['reg_rule']``.
+        Tikhonov weight :math:`\lambda \ge 0`, or the rule that chooses the regularisation from the data
+        alone (see Notes); the chosen value is ``info['reg']`` and the rule ``info['reg_rule']``.
     noise_std : float, optional
         Standard deviation of the noise, for the rules that need it (``'upre'``, ``'discrepancy'``); by
         default :func:`solvers.estimate_noise` of `blurred`.
     method : {'auto', 'direct', 'cg', 'fft', 'dct'}, optional
         ``'fft'`` (circular, ``'same'``: exact, by the DFT), ``'dct'`` (symmetric, ``'same'``, kernel of odd size
         equal to its flip on each axis: exact, by the DCT-II), ``'direct'`` (:func:`solvers.least_squares` on the
-        sparse matrix), ``'cg'`` (:func:`solvers.cgls` on :func:`convops.convolution_operator`).  ``'auto'``:
+        sparse matrix), ``'cg'`` (alias ``'cgls'``: :func:`solvers.cgls` on :func:`convops.convolution_operator`).  ``'auto'``:
         ``'fft'`` or ``'dct'`` when they apply, else ``'direct'`` up to 64x64 pixels (matrix fitting in memory),
         else ``'cg'``.
     output : {'same', 'full', 'valid'}, optional
@@ -107,9 +106,11 @@ def restore(blurred, kernel, *, boundary, reg=0.0, method="auto", output="same",
     SolverResult
         ``solution``: the restored image; ``residual``: ``A x - y`` shaped like
         `blurred`; ``objective``: :math:`\tfrac12\|Ax-y\|^2 + \tfrac12\lambda\|x\|^2`;
-        ``info``: ``method``, ``boundary``, ``output``, ``reg``, ``reg_rule`` (None for a given value) (and
-        ``zeroed``, the zeros of ``H``, for ``'fft'``/``'dct'``).  A CGLS solve with ``reg = 0`` that stops at
-        `maxiter` says in ``message`` why (the problem is ill-posed) and what to do.
+        ``info``: ``method``, ``boundary``, ``output``, ``reg``, ``reg_rule`` (None for a given value), ``stop``
+        (how CGLS ended: ``'discrepancy'``, ``'tol'``, ``'maxiter'``, ...; None for the other methods), for
+        ``'cg'`` also ``noise_std`` and ``discrepancy`` (the bound :math:`\tau\sigma\sqrt m`, None unless
+        stopped by it), for ``'fft'``/``'dct'`` ``zeroed`` (the zeros of ``H``).  A CGLS solve with ``reg = 0``
+        that stops at `maxiter` says in ``message`` why (the problem is ill-posed) and what to do.
 
     Raises
     ------
@@ -121,6 +122,17 @@ def restore(blurred, kernel, *, boundary, reg=0.0, method="auto", output="same",
 
     Notes
     -----
+    Each method with each rule (`reg` a string):
+
+    - ``'fft'``, ``'dct'``, ``'direct'`` and ``'auto'``: :math:`\lambda` = :func:`solvers.choose_reg` of the
+      rule (this boundary, window and `noise_std`), then the Tikhonov solution at that :math:`\lambda` (exact
+      curves on the FFT/DCT models, the hybrid Golub-Kahan choice on the others);
+    - ``'cg'`` with ``'gcv'``, ``'upre'`` or ``'lcurve'``: the same :math:`\lambda`, solved by CGLS to `tol`;
+    - ``'cg'`` with ``'discrepancy'``: no Tikhonov term (``info['reg'] = 0``); the iterations are the
+      regularisation, CGLS stopped at the first iterate with :math:`\|A x_k - y\|_2 \le \tau\sigma\sqrt m`
+      (:math:`\tau = 1.01`, :math:`\sigma` = `noise_std` or :func:`solvers.estimate_noise` of `blurred`,
+      ``m`` data values; ``info['stop'] = 'discrepancy'``), or at `tol`/`maxiter` if it never gets there.
+
     The DFT diagonalises circular ``'same'`` convolution, the orthonormal DCT-II symmetric ``'same'`` convolution
     with a centro-symmetric kernel (see ``solvers._spectral.Spectrum``). Both compute :math:`x = Q^H \bar\Lambda
     (|\Lambda|^2 + \lambda)^{-1} Q y`, with 0 at the zeros of :math:`\Lambda` (the one zero rule), right whenever
@@ -141,13 +153,16 @@ def restore(blurred, kernel, *, boundary, reg=0.0, method="auto", output="same",
     'dct'
     """
     boundary, output, y, f, exact = restoration_data(blurred, kernel, boundary, output, "nothing can be restored")
-    reg_rule = None
+    method = check_option(method, "method", RESTORE_METHODS, aliases={"cgls": "cg"})
+    reg_rule = sigma = None
     if isinstance(reg, str):
-        from ._parameter_choice import choose_reg  # imports this module
-        choice = choose_reg(y, f, boundary=boundary, rule=reg, noise_std=noise_std, output=output)
-        reg, reg_rule = choice.value, choice.rule
+        from ._parameter_choice import REG_RULES, choose_reg, noise_level  # imports this module
+        reg_rule = check_option(reg, "reg (a rule)", REG_RULES)
+        if reg_rule == "discrepancy" and method == "cg":          # the iterations are the regularisation
+            reg, sigma = 0.0, noise_level(y, noise_std, reg_rule)
+        else:
+            reg = choose_reg(y, f, boundary=boundary, rule=reg_rule, noise_std=noise_std, output=output).value
     reg = check_real(reg, "reg")
-    method = check_option(method, "method", RESTORE_METHODS)
     shape = image_shape(y.shape, f.shape, output)
     if method == "auto":
         small = math.prod(shape) <= _DIRECT_MAX_PIXELS and matrix_nbytes(plan_convolution(
@@ -155,7 +170,8 @@ def restore(blurred, kernel, *, boundary, reg=0.0, method="auto", output="same",
         method = exact or ("direct" if small else "cg")
     check_exact_method(method, exact, boundary, output, f.shape)
 
-    info = {"method": method, "boundary": boundary, "output": output, "reg": reg, "reg_rule": reg_rule}
+    info = {"method": method, "boundary": boundary, "output": output, "reg": reg, "reg_rule": reg_rule,
+            "stop": None}
     if method in ("fft", "dct"):
         op = Spectrum(y, f, method)
         x, info["zeroed"] = op.solve(reg)
@@ -165,13 +181,17 @@ def restore(blurred, kernel, *, boundary, reg=0.0, method="auto", output="same",
         if method == "direct":
             solved = least_squares(convolution_matrix(f, shape, boundary=boundary, output=output), y.ravel(), reg=reg)
         else:
-            solved = cgls(op, y.ravel(), reg=reg, tol=tol, maxiter=maxiter, callback=callback, progress=progress)
+            solved = cgls(op, y.ravel(), reg=reg, tol=tol, maxiter=maxiter, callback=callback, progress=progress,
+                          noise_std=sigma)
+            info.update(noise_std=sigma, discrepancy=solved.info["discrepancy"])
+            info["stop"] = solved.info["stop"]
         x = solved.solution.reshape(shape)
         iterations, converged, message, history = (solved.iterations, solved.converged, solved.message, solved.history)
         if not converged and reg == 0 and method == "cg":
             message += ("; with reg = 0 the least-squares problem of a blur is ill-posed and CGLS fits the noise as it "
-                        "goes on: use reg > 0, reg='gcv', 'upre', 'discrepancy' or 'lcurve' to choose it from the "
-                        "data, or a small maxiter (the iterations as the regularisation)")
+                        "goes on: stop it early by the discrepancy principle with reg='discrepancy' (and noise_std, "
+                        "else estimated), use reg > 0, or reg='gcv', 'upre', 'discrepancy' or 'lcurve' with another "
+                        "method to choose the Tikhonov weight from the data")
     residual = np.asarray(op.apply(x)) - y
     with np.errstate(over="ignore"):                                  # inf when a square overflows
         objective = float(0.5 * np.float64(norm(residual)) ** 2 + (0.5 * reg * np.float64(norm(x)) ** 2 if reg else 0))

@@ -458,3 +458,61 @@ def test_gradient_methods_agree_with_cgls_on_random_shapes(m, n, seed):
         res = solver(A, b, reg=0.1, tol=1e-11, maxiter=20_000)
         assert res.converged
         assert np.linalg.norm(res.solution - ref) <= 1e-8 * max(np.linalg.norm(ref), 1e-300)
+
+
+# -- iterations as the regularisation: CGLS stopped by the discrepancy principle -------------------------------------
+def _noisy_blur(seed=0, shape=(40, 36), sigma=0.02):
+    """A smooth image blurred (replicate, Gaussian 7x7) plus white noise: an ill-posed least-squares problem."""
+    import scipy.ndimage as ndi
+    rng = np.random.default_rng(seed)
+    truth = ndi.gaussian_filter(rng.random(shape), 2.0) * 4
+    t = np.arange(7) - 3
+    g = np.exp(-0.5 * (t / 1.5) ** 2)
+    kernel = np.outer(g, g) / np.outer(g, g).sum()
+    A = convops.convolution_operator(kernel, shape, boundary="replicate", output="same")
+    b = A.matvec(truth.ravel()) + sigma * rng.standard_normal(truth.size)
+    return A, b, truth, kernel
+
+
+def test_cgls_stops_at_the_first_iterate_that_meets_the_discrepancy_principle():
+    A, b, truth, _ = _noisy_blur()
+    sigma, tau = 0.02, 1.05
+    errors = []
+    free = cgls(A, b, tol=0.0, maxiter=60, callback=lambda x, k: errors.append(np.linalg.norm(x - truth.ravel())))
+    target = tau * sigma * np.sqrt(b.size)
+    r = free.history.residual_norm                      # every iterate's ||A x_k - b||, the start included
+    first = int(np.argmax(r <= target))
+    assert r[0] > target and r[-1] < target and 0 < first < 60
+    seen = []
+    stopped = cgls(A, b, tol=0.0, maxiter=60, noise_std=sigma, tau=tau, callback=lambda x, k: seen.append(x.copy()))
+    assert stopped.iterations == first and stopped.converged and stopped.info["stop"] == "discrepancy"
+    assert stopped.info["discrepancy"] == pytest.approx(target, rel=1e-15)
+    np.testing.assert_allclose(stopped.history.residual_norm, r[: first + 1], rtol=1e-12)
+    assert stopped.history.residual_norm[-1] <= target < stopped.history.residual_norm[-2]
+    # the residual returned is that of the solution, checked against the operator
+    np.testing.assert_allclose(np.linalg.norm(A.matvec(stopped.solution) - b), r[first], rtol=1e-8)
+    np.testing.assert_array_equal(seen[-1], stopped.solution)
+    # semi-convergence: the error falls, then rises; the discrepancy stop is near its minimum
+    best = int(np.argmin(errors)) + 1
+    assert 1 < best < 60 and errors[-1] > 1.5 * errors[best - 1]
+    assert errors[first - 1] < 1.3 * errors[best - 1]
+    assert free.info["stop"] == "maxiter" and free.info["discrepancy"] is None
+
+
+def test_cgls_discrepancy_at_the_start_and_never_met():
+    A, b, _, _ = _noisy_blur()
+    at_start = cgls(A, b, noise_std=np.linalg.norm(b))   # ||b|| <= tau sigma sqrt(m): x0 = 0 is the answer
+    assert at_start.iterations == 0 and at_start.info["stop"] == "discrepancy" and not at_start.solution.any()
+    never = cgls(A, b, noise_std=1e-9, maxiter=5)
+    assert never.iterations == 5 and not never.converged and never.info["stop"] == "maxiter"
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"noise_std": -0.1}, ValueError, "noise_std"), ({"noise_std": 0.0}, ValueError, "noise_std"),
+    ({"noise_std": np.nan}, ValueError, "noise_std"), ({"noise_std": np.inf}, ValueError, "noise_std"),
+    ({"noise_std": "0.1"}, TypeError, "noise_std"), ({"noise_std": 0.1, "tau": 0.5}, ValueError, "tau"),
+    ({"noise_std": 0.1, "tau": np.nan}, ValueError, "tau"), ({"tau": 0.9}, ValueError, "tau"),
+])
+def test_cgls_bad_noise_std_and_tau(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        cgls(np.ones((6, 4)), np.ones(6), **kwargs)

@@ -349,6 +349,36 @@ def test_unregularised_cgls_that_stops_at_maxiter_says_why():
     _, kernel, blurred = _blurred_photo("nearest")
     result = restore(blurred, kernel, boundary="replicate", reg=0, method="cg", maxiter=5)
     assert not result.converged and "ill-posed" in result.message and "reg='gcv'" in result.message
+    assert "reg='discrepancy'" in result.message and result.info["stop"] == "maxiter"
+
+
+def test_restore_cgls_stopped_by_the_discrepancy_principle():
+    from solvers import cgls
+    image, kernel, blurred = _blurred_photo("nearest", size=32)
+    result = restore(blurred, kernel, boundary="replicate", reg="discrepancy", method="cgls", noise_std=0.01)
+    info = result.info
+    assert (info["method"], info["reg"], info["reg_rule"], info["stop"]) == ("cg", 0.0, "discrepancy", "discrepancy")
+    target = 1.01 * 0.01 * math.sqrt(blurred.size)
+    assert info["discrepancy"] == pytest.approx(target, rel=1e-15) and info["noise_std"] == 0.01
+    # the first CGLS iterate (of an unstopped run) whose residual meets the bound
+    A = convolution_matrix(kernel, blurred.shape, boundary="replicate", output="same")
+    free = cgls(A, blurred.ravel(), tol=0.0, maxiter=40)
+    first = int(np.argmax(free.history.residual_norm <= target))
+    assert result.iterations == first > 0 and result.converged
+    assert np.linalg.norm(A @ result.solution.ravel() - blurred.ravel()) <= target
+    # far better than the unregularised solve run to a large number of iterations
+    unregularised = restore(blurred, kernel, boundary="replicate", method="cg", maxiter=500)
+    assert not unregularised.converged and unregularised.iterations == 500
+    p, q = _psnr(result.solution, image), _psnr(unregularised.solution, image)
+    assert p > 18 and p > q + 20, (p, q)
+    # the noise level is estimated when not given
+    estimated = restore(blurred, kernel, boundary="replicate", reg="discrepancy", method="cg")
+    from solvers import estimate_noise
+    assert estimated.info["noise_std"] == estimate_noise(blurred) and estimated.info["stop"] == "discrepancy"
+    with pytest.raises(ValueError, match="noise_std"):
+        restore(blurred, kernel, boundary="replicate", reg="discrepancy", method="cg", noise_std=-1.0)
+    with pytest.raises(ValueError, match="estimate_noise"):
+        restore(np.ones((32, 32)), kernel, boundary="replicate", reg="discrepancy", method="cg")
 
 
 def test_the_chosen_value_is_the_wiener_constant_and_the_tsvd_threshold():
