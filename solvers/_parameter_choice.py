@@ -28,6 +28,8 @@ REG_FILTERS = ("tikhonov", "tsvd")
 
 # Most points of a grid (each costs one pass over the spectrum).
 _MAX_GRID = 100_000
+# Most random probes of the hybrid trace estimate (each costs one Golub-Kahan chain).
+_MAX_PROBES = 1000
 # Rules that need the noise level.
 _NEEDS_SIGMA = ("upre", "discrepancy")
 
@@ -61,13 +63,17 @@ class ParameterChoice:
         :math:`\|A x - b\|_2` and :math:`\|x\|_2` on `grid`.
     method : str
         ``'fft'`` or ``'dct'`` (the transform that diagonalised the blur: the curve is exact) or ``'hybrid'``
-        (the curve of the projected problem of the last Golub-Kahan step).
+        (the curve estimated at the last Golub-Kahan step, see :func:`choose_reg`).
     iterations : int
         Golub-Kahan steps of ``'hybrid'`` (0 otherwise).
     history : ndarray of float, shape (iterations,)
         The choice after each step of ``'hybrid'`` (NaN where the rule had none); empty otherwise.
     converged : bool
         ``'hybrid'``: whether the choice settled (or the Krylov space became invariant) before `maxiter`.
+    trace : str
+        How :math:`\mathrm{tr} A_\lambda` was computed: ``'exact'`` (from the spectrum, or ``'hybrid'`` once the
+        Krylov space holds every singular value, or not needed by the rule) or ``'hutchinson(p)'`` (the
+        ``'hybrid'`` estimate from `p` random probes).
     """
 
     value: float
@@ -83,15 +89,18 @@ class ParameterChoice:
     iterations: int = 0
     history: np.ndarray = field(default_factory=lambda: np.zeros(0))
     converged: bool = True
+    trace: str = "exact"
 
 
 class _Curve:
     """Singular values ``s`` (scaled so that ``max s`` is in ``[1, 2)``, 0 at the zeros of ``H``), squared
     coefficients ``c = beta**2`` of the data (scaled), and the multiplicity ``w`` of each on the full grid."""
 
-    def __init__(self, s, c, w, n, e=0, d=0):
+    def __init__(self, s, c, w, n, e=0, d=0, trace=None):
         self.s, self.c, self.w, self.n, self.e, self.d = s, c, w, n, e, d   # |H| = s * 2**e, b = scaled b * 2**d
-        self.absent = n - float(np.sum(w))              # directions of the data space not among s (each phi = 0)
+        # nodes and weights of trace A_lam = sum w phi(s): those of rho and eta, or a quadrature of their own
+        self.ts, self.tw = (s, w) if trace is None else trace
+        self.absent = n - float(np.sum(self.tw))        # directions of the data space not among them (phi = 0)
 
     @classmethod
     def spectral(cls, y, kernel, basis):
@@ -114,21 +123,25 @@ class _Curve:
             w[..., inner] = 2.0
         return cls(a.ravel(), (np.abs(Y) ** 2 * norm2).ravel(), w.ravel(), y.size, e + k, d)
 
-    def tikhonov(self, lam):
-        """Scaled ``rho = ||Ax-b||^2``, ``eta = ||x||^2``, ``n - trace A_lam`` and the derivatives of rho, eta in
-        ``t = log lam`` (first and second), at each scaled ``lam > 0`` of a 1-D array, in blocks of 2**20 values."""
+    def tikhonov(self, lam, derivatives=True):
+        """Scaled ``rho = ||Ax-b||^2``, ``eta = ||x||^2``, ``n - trace A_lam`` and (with `derivatives`) the
+        derivatives of rho, eta in ``t = log lam`` (first and second), at each scaled ``lam > 0`` of a 1-D array,
+        in blocks of 2**20 values."""
         lam = np.atleast_1d(np.asarray(lam, dtype=np.float64))
         step = max(1, 2**20 // self.s.size)
-        parts = [self._tikhonov(lam[i:i + step, None]) for i in range(0, lam.size, step)]
-        return tuple(np.concatenate([p[j] for p in parts]) for j in range(7))
+        parts = [self._tikhonov(lam[i:i + step, None], derivatives) for i in range(0, lam.size, step)]
+        return tuple(np.concatenate([p[j] for p in parts]) for j in range(len(parts[0])))
 
-    def _tikhonov(self, lam):
+    def _tikhonov(self, lam, derivatives):
         s2, wc = self.s**2, self.w * self.c
         g = 1.0 / (s2 + lam)
         wcs = wc * s2
         rho = np.sum(wc * (lam * g) ** 2, axis=1)
         eta = np.sum(wcs * g**2, axis=1)
-        dof = np.sum(self.w * lam * g, axis=1) + self.absent      # n - trace A_lam, without cancellation
+        tg = g if self.ts is self.s else 1.0 / (self.ts**2 + lam)
+        dof = np.sum(self.tw * lam * tg, axis=1) + self.absent    # n - trace A_lam, without cancellation
+        if not derivatives:
+            return rho, eta, dof
         g3 = wcs * g**3
         eta_l = -2.0 * np.sum(g3, axis=1)
         eta_ll = 6.0 * np.sum(g3 * g, axis=1)
@@ -197,8 +210,8 @@ def _check_grid(grid, name="grid"):
 
 
 def choose_reg(blurred, kernel, *, boundary="circular", rule="gcv", filter="tikhonov", noise_std=None,
-               output="same", grid=None, num=200, tau=1.01, method="auto", maxiter=None, tol=1e-3,
-               max_bytes=DEFAULT_MAX_BYTES) -> ParameterChoice:
+               output="same", grid=None, num=200, tau=1.01, method="auto", maxiter=None, tol=1e-3, probes=4,
+               rng=0, max_bytes=DEFAULT_MAX_BYTES) -> ParameterChoice:
     r"""Choose the regularisation parameter of a restoration from the data alone.
 
     Parameters
@@ -238,6 +251,11 @@ def choose_reg(blurred, kernel, *, boundary="circular", rule="gcv", filter="tikh
     tol : float, optional
         ``'hybrid'`` stops when the choice changes by at most ``tol`` (relative) in two consecutive steps,
         inside the grid.
+    probes : int, optional
+        Random probes of the ``'hybrid'`` estimate of :math:`\mathrm{tr} A_\lambda` (``'gcv'``, ``'upre'``),
+        1 to 1000; each costs one more product with :math:`A` and :math:`A^T` per step.
+    rng : int or numpy.random.Generator, optional
+        Seed or generator of the probes (the default repeats the choice exactly).
     max_bytes : float, optional
         Limit on the memory of the spectrum or of the Golub-Kahan vectors.
 
@@ -251,7 +269,7 @@ def choose_reg(blurred, kernel, *, boundary="circular", rule="gcv", filter="tikh
     ------
     ValueError
         Unknown `rule`, `filter`, `boundary` (or one without a diagonalising transform), `output`; a bad
-        `grid`, `num`, `tau` or `noise_std` (negative, non-finite); a rule that needs :math:`\sigma` when
+        `grid`, `num`, `tau`, `probes` or `noise_std` (negative, non-finite); a rule that needs :math:`\sigma` when
         the estimate is 0 (a noiseless or constant image) or 0 is given; a discrepancy equation without
         a root (:math:`\tau\sigma\sqrt n \ge \|b\|` or below the part of ``b`` outside the range of ``A``).
     TypeError
@@ -280,16 +298,28 @@ def choose_reg(blurred, kernel, *, boundary="circular", rule="gcv", filter="tikh
       ``'tsvd'``, whose L-curve is a set of points, the point farthest from the chord joining its two
       ends on the convex side (the discrete corner; `function` holds that distance).
 
-    ``'hybrid'`` (after IR Tools' ``IRhybrid_lsqr``): ``k`` steps of Golub-Kahan bidiagonalisation of
-    :func:`convops.convolution_operator` (LSQR's, with full reorthogonalisation), ``A V_k = U_{k+1} B_k``,
-    :math:`U_{k+1}^T b = \|b\| e_1`; the rule is applied to the projected problem
-    :math:`\min_y \|B_k y - \|b\| e_1\|^2 + \lambda \|y\|^2` (its SVD), whose residual and solution norms are
-    those of :math:`x = V_k y` in the full problem, with :math:`\mathrm{tr} A_\lambda` approximated by the trace
-    of the projected influence matrix and ``n`` the number of data values; at ``k`` equal to the rank it is
-    the rule of the full problem.  The discrepancy principle settles within a few dozen steps (its residual is
-    exact at every step); GCV, UPRE and the L-curve of a small projected problem choose too small a
-    :math:`\lambda` until the Krylov space holds the noise-dominated directions, so that they may need many steps;
-    a choice that has not settled when `maxiter` ends the iteration is refused (``ValueError``), not returned.
+    ``'hybrid'`` estimates the full problem's curve matrix-free and chooses from it, for every boundary and
+    window: ``k`` steps of Golub-Kahan bidiagonalisation of :func:`convops.convolution_operator` from ``b``
+    (LSQR's, with full reorthogonalisation), ``A V_k = U_{k+1} B_k``, :math:`U_{k+1}^T b = \|b\| e_1`, give
+    :math:`\|A x - b\|` and :math:`\|x\|` of the projected solution :math:`x = V_k y_\lambda`,
+    :math:`y_\lambda = \arg\min_y \|B_k y - \|b\| e_1\|^2 + \lambda \|y\|^2` (the SVD of ``B_k``), which are
+    Gauss quadratures of those of the full Tikhonov solution and converge to them as ``k`` grows.
+    :math:`\mathrm{tr} A_\lambda` is estimated as Golub and von Matt do [3]_: Hutchinson's
+    :math:`\mathrm{tr} M = E[z^T M z]` over `probes` random :math:`\pm 1` vectors :math:`z`, each
+    :math:`z^T A (A^T A + \lambda I)^{-1} A^T z` by the Gauss-Radau quadrature of its own Golub-Kahan chain
+    (three-term recurrence), for every :math:`\lambda` at once; once the space of ``b`` holds every singular
+    value of ``A`` (``k`` equal to the smaller dimension) the trace is exact and the rule is that of the full
+    problem.  After each step the rule is applied to the estimated curve (``n`` the number of data values); the
+    iteration stops when the choice has settled (see `tol`).  The returned `value` is that estimate of the
+    full problem's choice: the :math:`\lambda` of :math:`\min_x \|Ax-b\|^2 + \lambda\|x\|^2` on the whole
+    image (what :func:`solvers.restore` solves with it), not a parameter of the projected problem.  A choice
+    that has not settled when `maxiter` ends the iteration is refused (``ValueError``), not returned.
+
+    The weighted GCV of the projected problem (Chung, Nagy and O'Leary [4]_, IR Tools' ``IRhybrid_lsqr``),
+    with its adaptive weight and its stopping rule on the GCV of the iteration, was measured on the same
+    photograph problems (96 x 96 and 128 x 128, replicate, zero and reflect models, Gaussian and motion blurs,
+    noise 1-5 %): it chose well when the GCV of the iteration had an early minimum, and otherwise ran on with
+    a falling :math:`\lambda` to PSNRs of 3 to 19 dB where the best Tikhonov solution reaches 22 to 25 dB.
 
     For ``'tikhonov'`` the grid minimum of ``'gcv'``/``'upre'`` and the grid maximum of ``'lcurve'`` are
     refined by a bounded scalar minimisation in :math:`\log\lambda` between the neighbouring grid points.
@@ -300,6 +330,10 @@ def choose_reg(blurred, kernel, *, boundary="circular", rule="gcv", filter="tikh
     .. [1] P. C. Hansen, *Discrete Inverse Problems: Insight and Algorithms*, SIAM, 2010, ch. 5.
     .. [2] P. C. Hansen and D. P. O'Leary, "The use of the L-curve in the regularization of discrete
        ill-posed problems", SIAM J. Sci. Comput. 14(6), 1487-1503, 1993.
+    .. [3] G. H. Golub and U. von Matt, "Generalized cross-validation for large-scale problems", J. Comput.
+       Graph. Stat. 6(1), 1-34, 1997.
+    .. [4] J. Chung, J. G. Nagy and D. P. O'Leary, "A weighted GCV method for Lanczos hybrid regularization",
+       Electron. Trans. Numer. Anal. 28, 149-167, 2008.
 
     Examples
     --------
@@ -345,10 +379,14 @@ def choose_reg(blurred, kernel, *, boundary="circular", rule="gcv", filter="tikh
         maxiter = min(limit, 200) if maxiter is None else check_int(maxiter, "maxiter", minimum=1)
         if maxiter > limit:
             raise ValueError(f"maxiter must be <= {limit} (the number of data values and of pixels), got {maxiter}")
-        check_allocation(8 * (maxiter + 1) * (y.size + math.prod(shape)), f"{maxiter + 1} Golub-Kahan vector pairs "
-                         f"of {y.size} and {math.prod(shape)} values", max_bytes, hint="lower maxiter")
+        probes = check_int(probes, "probes", minimum=1)
+        if probes > _MAX_PROBES:
+            raise ValueError(f"probes must be <= {_MAX_PROBES}, got {probes}")
+        pairs = maxiter + 1 + 2 * probes
+        check_allocation(8 * pairs * (y.size + math.prod(shape)), f"{pairs} Golub-Kahan vector pairs of {y.size} "
+                         f"and {math.prod(shape)} values", max_bytes, hint="lower maxiter")
         tol = check_real(tol, "tol", low=0.0, low_open=True)
-        return _hybrid(op, y, rule, grid, num, sigma, tau, maxiter, tol)
+        return _hybrid(op, y, rule, grid, num, sigma, tau, maxiter, tol, probes, rng)
     check_allocation(16 * y.size * 4, f"the spectrum of shape {y.shape}", max_bytes)
     curve = _Curve.spectral(y, f, method)
     sig = None if sigma is None else sigma / 2.0**curve.d
@@ -388,11 +426,11 @@ def _function(rule, rho, dof, n, sig, tau):
 def _tikhonov(curve, rule, grid, num, sig, tau, sigma, method):
     n, up2, upx, lam_unit = curve.n, 2.0**curve.d, 2.0 ** (curve.d - curve.e), 4.0**curve.e
     g = np.logspace(-12, 0, num) * float(curve.s.max()) ** 2 if grid is None else _check_grid(grid) / lam_unit
-    rows = curve.tikhonov(g)
+    rows = curve.tikhonov(g, derivatives=rule == "lcurve")
     rho, eta, dof = rows[:3]
 
     def point(t):                                   # the rule at scaled lambda = exp(t)
-        r = curve.tikhonov(math.exp(t))
+        r = curve.tikhonov(math.exp(t), derivatives=rule == "lcurve")
         if rule == "lcurve":
             return -float(_curvature(*r)[0])
         return float(_function(rule, r[0], r[2], n, sig, tau)[0])
@@ -426,7 +464,7 @@ def _discrepancy_root(curve, sig, tau, n, logs):
                       f"{floor * 2.0**curve.d:.6g} (noise_std too small)")
 
     def fun(t):
-        return math.sqrt(curve.tikhonov(math.exp(t))[0][0]) - target
+        return math.sqrt(curve.tikhonov(math.exp(t), derivatives=False)[0][0]) - target
 
     lo, hi = logs[0], logs[-1]
     for _ in range(60):                              # widen the bracket (the residual is monotone)
@@ -487,39 +525,99 @@ def _bidiagonal_svd(alphas, betas):
     k = len(alphas)
     e = np.empty(2 * k)
     e[0::2], e[1::2] = alphas, betas
-    w, W = eigh_tridiagonal(np.zeros(2 * k + 1), e, lapack_driver="stemr")
+    try:
+        w, W = eigh_tridiagonal(np.zeros(2 * k + 1), e, lapack_driver="stemr")
+    except np.linalg.LinAlgError:                       # MRRR can fail to converge; QL/QR always does
+        w, W = eigh_tridiagonal(np.zeros(2 * k + 1), e, lapack_driver="stev")
     s = np.append(np.abs(w[k + 1:]), 0.0)
     c = np.append(2 * W[0, k + 1:] ** 2, W[0, k] ** 2)
     return s, c
 
 
-def _hybrid(op, y, rule, grid, num, sigma, tau, maxiter, tol):
-    """Golub-Kahan bidiagonalisation with full reorthogonalisation; the rule on each projected problem."""
+class _GolubKahan:
+    """Golub-Kahan bidiagonalisation of ``op`` from ``u_1 = start / ||start||`` (LSQR's), one step at a time:
+    ``A V_k = U_{k+1} B_k`` with ``B_k`` lower bidiagonal (``alphas`` on the diagonal, ``betas`` below).  With
+    `keep`, the vectors are stored (room for `steps`) and reorthogonalised (classical Gram-Schmidt, twice);
+    without, the three-term recurrence alone (for Gauss quadrature, which tolerates the loss of orthogonality).
+    ``invariant`` turns True when a new vector vanishes (the Krylov space is exhausted); ``step`` then does
+    nothing."""
+
+    def __init__(self, op, start, steps, keep):
+        self.op, self.keep = op, keep
+        self.norm = float(np.linalg.norm(start))
+        u = start / self.norm
+        v = np.asarray(op.rmatvec(u), dtype=np.float64).ravel()
+        self.alphas, self.betas = [float(np.linalg.norm(v))], []
+        self.invariant = self.alphas[0] == 0
+        v = v / self.alphas[0] if self.alphas[0] else v
+        if keep:
+            self.U, self.V = np.zeros((steps + 1, u.size)), np.zeros((steps + 1, v.size))
+            self.U[0], self.V[0] = u, v
+        self.u, self.v = u, v
+
+    def _orthogonalise(self, w, basis, k):
+        if self.keep:
+            for _ in range(2):
+                w -= basis[:k].T @ (basis[:k] @ w)
+        return w
+
+    def step(self):
+        if self.invariant:
+            return
+        k = len(self.betas) + 1
+        u = np.asarray(self.op.matvec(self.v), dtype=np.float64).ravel() - self.alphas[-1] * self.u
+        u = self._orthogonalise(u, self.U, k) if self.keep else u
+        self.betas.append(float(np.linalg.norm(u)))
+        scale = max(self.alphas + self.betas)
+        if self.betas[-1] <= 1e-12 * scale:
+            self.invariant = True
+            return
+        self.u = u / self.betas[-1]
+        v = np.asarray(self.op.rmatvec(self.u), dtype=np.float64).ravel() - self.betas[-1] * self.v
+        v = self._orthogonalise(v, self.V, k) if self.keep else v
+        alpha = float(np.linalg.norm(v))
+        if alpha <= 1e-12 * max(scale, alpha):
+            self.invariant = True
+            return
+        self.alphas.append(alpha)
+        self.v = v / alpha
+        if self.keep:
+            self.U[k], self.V[k] = self.u, self.v
+
+    def rule(self):
+        """Nodes ``s`` and weights ``c`` (summing to 1) of the Gauss-Radau rule of ``u_1^T f(A A^T) u_1`` =
+        ``sum c f(s**2)``, from the SVD of ``B_k`` (the last node 0)."""
+        k = len(self.betas)
+        return _bidiagonal_svd(self.alphas[:k], self.betas) if k else (np.array([0.0]), np.array([1.0]))
+
+
+def _hybrid(op, y, rule, grid, num, sigma, tau, maxiter, tol, probes, seed):
+    """Golub-Kahan bidiagonalisation of ``b`` (full reorthogonalisation) for rho and eta, `probes` Rademacher
+    chains for the trace; the rule applied to the estimated curve at each step until its choice settles."""
     d = max_exponent(y)
     b = scale_in_place(y.astype(np.float64).ravel(), -d)          # scaled data; residuals scale back by 2**d
     sig = None if sigma is None else sigma / 2.0**d
-    U = np.zeros((maxiter + 1, b.size))
-    V = np.zeros((maxiter + 1, op.shape[1]))
-    beta1 = float(np.linalg.norm(b))
-    if beta1 == 0:
+    m, pixels = b.size, op.shape[1]
+    if not np.any(b):
         raise ValueError("blurred is all zeros: no parameter can be chosen")
-    U[0] = b / beta1
-    v = np.asarray(op.rmatvec(U[0]), dtype=np.float64).ravel()
-    alphas, betas = [float(np.linalg.norm(v))], []
-    if alphas[0] == 0:
+    data = _GolubKahan(op, b, maxiter, keep=True)
+    if data.alphas[0] == 0:
         raise ValueError("A^T b = 0: the data are orthogonal to the range of the blur")
-    V[0] = v / alphas[0]
-    history, choice, converged = [], None, False
+    rng = np.random.default_rng(seed)
+    chains = [] if rule == "discrepancy" or rule == "lcurve" else [
+        _GolubKahan(op, rng.choice([-1.0, 1.0], m), maxiter, keep=False) for _ in range(probes)]
+    history, choice, converged, exact = [], None, False, False
     for k in range(1, maxiter + 1):
-        u = np.asarray(op.matvec(V[k - 1]), dtype=np.float64).ravel() - alphas[-1] * U[k - 1]
-        for _ in range(2):                                  # classical Gram-Schmidt, twice
-            u -= U[:k].T @ (U[:k] @ u)
-        betas.append(float(np.linalg.norm(u)))
-        scale = max(alphas + betas)
-        invariant = betas[-1] <= 1e-12 * scale
-        U[k] = 0.0 if invariant else u / betas[-1]
-        s, c = _bidiagonal_svd(alphas, betas)
-        curve = _Curve(s, beta1**2 * c, np.ones(k + 1), y.size, 0, d)   # n - k - 1 directions absent
+        for chain in (data, *chains):
+            chain.step()
+        s, c = data.rule()
+        steps = len(data.betas)
+        exact = data.invariant and steps == min(m, pixels)   # every singular value of A is among s
+        trace = None
+        if chains and not exact:                        # Hutchinson: E[z^T A_lam z] = trace A_lam, ||z||^2 = m
+            nodes = [ch.rule() for ch in chains]
+            trace = (np.concatenate([t[0] for t in nodes]), np.concatenate([t[1] for t in nodes]) * (m / len(nodes)))
+        curve = _Curve(s, data.norm**2 * c, np.ones(s.size), m, 0, d, trace=trace)
         try:
             choice = _tikhonov(curve, rule, grid, num, sig, tau, sigma, "hybrid")
             history.append(choice.value)
@@ -530,24 +628,16 @@ def _hybrid(op, y, rule, grid, num, sigma, tau, maxiter, tol):
         if len(h) == 3 and inside and all(abs(h[i + 1] - h[i]) <= tol * abs(h[i]) for i in range(2)):
             converged = True
             break
-        if invariant:
+        if data.invariant:
             converged = True
             break
-        v = np.asarray(op.rmatvec(U[k]), dtype=np.float64).ravel() - betas[-1] * V[k - 1]
-        for _ in range(2):
-            v -= V[:k].T @ (V[:k] @ v)
-        alphas.append(float(np.linalg.norm(v)))
-        if alphas[-1] <= 1e-12 * max(scale, alphas[-1]):
-            converged = True
-            break
-        V[k] = v / alphas[-1]
     if choice is None or math.isnan(history[-1]):
         raise ValueError(f"the discrepancy principle has no solution after {len(history)} Golub-Kahan steps: the "
                          f"residual stays above tau * noise_std * sqrt(n) = {tau * sigma * math.sqrt(y.size):.6g} "
                          "(noise_std too small, or raise maxiter)")
-    if not converged:  # an unsettled projected choice is no choice (typically far too small a lambda)
+    if not converged:
         raise ValueError(f"the {rule!r} choice did not settle in {len(history)} Golub-Kahan steps (last values "
-                         f"{', '.join(f'{v:.3g}' for v in history[-3:])}): on a model without an exact spectrum "
-                         "use rule='discrepancy', raise maxiter, or a 'circular' model (or 'symmetric' with a "
-                         "kernel symmetric in each axis), where every rule is exact")
-    return replace(choice, iterations=len(history), history=np.array(history), converged=converged)
+                         f"{', '.join(f'{v:.3g}' for v in history[-3:])}): raise maxiter or tol, or use a 'circular' "
+                         "model (or 'symmetric' with a kernel symmetric in each axis), where every rule is exact")
+    return replace(choice, iterations=len(history), history=np.array(history), converged=converged,
+                   trace="exact" if exact or not chains else f"hutchinson({len(chains)})")
