@@ -20,19 +20,20 @@ of its Tikhonov (Wiener) restoration, against the oracle: the :math:`\lambda` of
 (the grid's best, refined by a bounded scalar search in :math:`\log\lambda`).
 
 **Part 2, without the inverse crime.**  The observation is the ``valid`` part of a larger blurred scene
-(:func:`experiments.crop_problem`: a 272x272 window of the 512x512 ``camera``, the Gaussian blur, noise of
-standard deviation 2): every observed value is a weighted sum of true pixels, some of them outside the
-observed window, and no boundary rule is right.  It is restored under every boundary rule
-(``output='same'``) and with ``output='valid'``, the unknown-boundary model, which reconstructs the
-larger scene (its centre, under the observation, is compared), each with :math:`\lambda` chosen from
-the data by :func:`solvers.restore` ``(reg=rule)`` (the setup's ``crop_rule``, the discrepancy principle by
-default; the noise level, where a rule needs one, from :func:`solvers.estimate_noise`: nothing of the
-truth is used).  Errors are measured separately on the border band, the pixels within
-the kernel's radius ``m // 2`` of an edge (the pixels whose blurred value depends on the scene outside the
-window), and on the interior.
+(:func:`experiments.crop_problem`: a 144x144 window at the centre of the 512x512 ``camera``, the Gaussian
+blur, noise of standard deviation 2, a 128x128 observation): every observed value is a weighted sum of true
+pixels, some of them outside the observed window, and no boundary rule is right.  It is restored under every
+boundary rule (``output='same'``) and with ``output='valid'``, the unknown-boundary model, which
+reconstructs the larger scene (its centre, under the observation, is compared), each with the Tikhonov
+:math:`\lambda` that GCV chooses from the data (:func:`solvers.choose_reg`: exact on the circular and
+symmetric models, the hybrid Golub-Kahan method on the others, at most 150 steps; where GCV does not settle
+there, the discrepancy principle with the noise level from :func:`solvers.estimate_noise`, and the table
+says so: nothing of the truth is used).  Errors are measured separately on the border band, the pixels
+within the kernel's radius ``m // 2`` of an edge (the pixels whose blurred value depends on the scene
+outside the window), and on the interior.
 
 ``quick=True``: 64x64 images, a 9x9 Gaussian (sigma 1) and a 7-pixel motion blur, two noise levels (2 and
-8), a 72x72 crop.
+8), a 48x48 crop.
 """
 
 from __future__ import annotations
@@ -65,6 +66,9 @@ QUESTION = ("Without the original image, how close to the best (oracle) restorat
 #: Labels of the rules, in the order of :data:`solvers.REG_RULES`.
 RULE_LABELS = {"gcv": "GCV", "upre": "UPRE", "discrepancy": "discrepancy", "lcurve": "L-curve"}
 
+#: The rule of part 2 for a model where the setup's rule does not settle (it needs no exact spectrum).
+FALLBACK_RULE = "discrepancy"
+
 #: The models of part 2: every boundary rule with ``output='same'``, then the unknown-boundary model.
 CROP_MODELS = tuple((rule, "same") for rule in BOUNDARIES) + (("zero", "valid"),)
 
@@ -83,12 +87,13 @@ class Setup:
     oracle_step: int = 2  # the oracle's error is evaluated at every oracle_step-th grid point, then refined
     crop_image: str = "camera"  # part 2's photograph, at full resolution
     crop_noise_std: float = 2.0  # gray levels
-    crop_rule: str = "discrepancy"  # the rule of part 2
+    crop_rule: str = "gcv"  # the rule of part 2
+    crop_maxiter: int = 150  # most Golub-Kahan steps of part 2's choices off the spectral paths
     seed: int = 0
 
 
-FULL = Setup(size=256, gaussian_sigma=2.0, motion_length=15.0, crop_size=256)
-QUICK = Setup(size=64, gaussian_sigma=1.0, motion_length=7.0, crop_size=72, noise_stds=(2.0, 8.0))
+FULL = Setup(size=256, gaussian_sigma=2.0, motion_length=15.0, crop_size=128)
+QUICK = Setup(size=64, gaussian_sigma=1.0, motion_length=7.0, crop_size=48, noise_stds=(2.0, 8.0), crop_maxiter=60)
 
 
 def _blurs(setup: Setup) -> dict:
@@ -177,6 +182,18 @@ def _band_errors(estimate, truth, border) -> dict:
                                 ("rmse", math.sqrt(mse(estimate[where], truth[where]))))}
 
 
+def _crop_choice(observed, kernel, boundary, output, setup: Setup) -> tuple:
+    """The crop's rule for one model, or, where it does not settle in ``crop_maxiter`` Golub-Kahan steps
+    (:func:`solvers.choose_reg` refuses it), :data:`FALLBACK_RULE` with the refusal."""
+    options = {"boundary": boundary, "output": output, "maxiter": setup.crop_maxiter}
+    try:
+        return choose_reg(observed, kernel, rule=setup.crop_rule, **options), None
+    except ValueError as exc:   # an unsettled choice is refused, not returned
+        if setup.crop_rule == FALLBACK_RULE or "did not settle" not in str(exc):
+            raise
+        return choose_reg(observed, kernel, rule=FALLBACK_RULE, **options), str(exc)
+
+
 def _crop_part(setup: Setup, progress: bool) -> dict:
     kernel = gaussian_psf(setup.gaussian_sigma)
     problem = crop_problem(kernel, (setup.crop_size, setup.crop_size), image=setup.crop_image,
@@ -185,15 +202,18 @@ def _crop_part(setup: Setup, progress: bool) -> dict:
     border = distance_to_edge(problem.truth.shape) < band
     rows, restored = [], {}
     for boundary, output in tqdm(CROP_MODELS, desc="crop models", disable=not progress, leave=False):
-        result = restore(problem.observed, kernel, boundary=boundary, output=output, reg=setup.crop_rule)
+        choice, refused = _crop_choice(problem.observed, kernel, boundary, output, setup)
+        result = restore(problem.observed, kernel, boundary=boundary, output=output, reg=choice.value)
         estimate = result.solution[problem.crop] if output == "valid" else result.solution
         label = _model_label(boundary, output)
         restored[label] = estimate
-        rows.append({"model": label, "boundary": boundary, "output": output, "rule": result.info["reg_rule"],
-                     "reg": result.info["reg"], "method": result.info["method"], "iterations": result.iterations,
+        rows.append({"model": label, "boundary": boundary, "output": output, "rule": choice.rule,
+                     "reg": choice.value, "choice_method": choice.method, "choice_steps": choice.iterations,
+                     "refused": refused, "method": result.info["method"], "iterations": result.iterations,
                      "converged": result.converged, **_band_errors(estimate, problem.truth, border)})
     return {"rows": rows, "band": band, "kernel_shape": kernel.shape, "noise_std": setup.crop_noise_std,
             "estimated_noise_std": estimate_noise(problem.observed), "image": setup.crop_image,
+            "rule": setup.crop_rule, "fallback_rule": FALLBACK_RULE, "maxiter": setup.crop_maxiter,
             "window": [(s.start, s.stop) for s in problem.window],
             "border_winner": rows[int(np.argmax([r["border_psnr"] for r in rows]))]["model"],
             "interior_winner": rows[int(np.argmax([r["interior_psnr"] for r in rows]))]["model"],
@@ -226,13 +246,16 @@ def compute(quick: bool = False, progress: bool = False, **setup) -> dict:
         oracle_step : int
             The oracle's error is evaluated on every oracle_step-th grid point and then refined (default 2).
         crop_size : int
-            Part 2's observation is crop_size x crop_size (default 256; quick 72).
+            Part 2's observation is crop_size x crop_size (default 128; quick 48).
         crop_image : str
             Part 2's photograph (default ``'camera'``, 512x512).
         crop_noise_std : float
             Part 2's noise, gray levels (default 2).
         crop_rule : {'gcv', 'upre', 'discrepancy', 'lcurve'}
-            The rule that chooses part 2's lambda for every model (default ``'discrepancy'``).
+            The rule that chooses part 2's lambda for every model (default ``'gcv'``); where it does not
+            settle, :data:`FALLBACK_RULE` (the row says so).
+        crop_maxiter : int
+            Most Golub-Kahan steps of part 2's choices off the spectral paths (default 150; quick 60).
         seed : int
             Seed of the noise (default 0).
 
@@ -389,7 +412,9 @@ def _draw_crop_errors(data: dict):
     ax.set_xticks(x, [r["model"].replace(" (", "\n(") for r in rows], fontsize=8)
     ax.set_ylabel("PSNR against the truth [dB]")
     ax.set_ylim(0, max(max(r["border_psnr"], r["interior_psnr"]) for r in rows) + 4)
-    ax.set_title(f"Border and interior error per model (\u03bb by {RULE_LABELS[rows[0]['rule']]})")
+    fallback = [r["model"] for r in rows if r["refused"]]
+    ax.set_title(f"Border and interior error per model (\u03bb by {RULE_LABELS[data['crop']['rule']]}"
+                 + (f"; {RULE_LABELS[data['crop']['fallback_rule']]} for {', '.join(fallback)})" if fallback else ")"))
     ax.legend(fontsize=8, loc="lower right")
     return fig
 
@@ -415,10 +440,15 @@ def _rules_table(data: dict) -> list:
     return lines
 
 
+def _choice_label(row: dict) -> str:
+    return f"{row['choice_method']}, {row['choice_steps']} steps" if row["choice_method"] == "hybrid" else \
+        f"exact ({row['choice_method']})"
+
+
 def _crop_table(crop: dict) -> list:
-    lines = ["| model | rule | \u03bb | border PSNR [dB] | border RMSE | interior PSNR [dB] | interior RMSE |",
-             "|---|---|---|---|---|---|---|"]
-    lines += [f"| {r['model']} | {RULE_LABELS[r['rule']]} | {r['reg']:.3g} | {r['border_psnr']:.2f} | "
+    lines = ["| model | rule | \u03bb | choice | border PSNR [dB] | border RMSE | interior PSNR [dB] | interior RMSE |",
+             "|---|---|---|---|---|---|---|---|"]
+    lines += [f"| {r['model']} | {RULE_LABELS[r['rule']]} | {r['reg']:.3g} | {_choice_label(r)} | {r['border_psnr']:.2f} | "
               f"{r['border_rmse']:.2f} | {r['interior_psnr']:.2f} | {r['interior_rmse']:.2f} |" for r in crop["rows"]]
     return lines
 
@@ -443,7 +473,8 @@ def summarize(data: dict) -> str:
     observed = crop["observed_errors"]
     failed = [r for r in crop["rows"] if r["interior_psnr"] < observed["interior_psnr"]]
     worst = rows[-1]
-    rule = RULE_LABELS[crop["rows"][0]["rule"]]
+    rule = RULE_LABELS[crop["rule"]]
+    refused = [r for r in crop["rows"] if r["refused"]]
     return "\n".join([
         f"Part 1: a {setup['size']}\u00d7{setup['size']} photograph blurred circularly ({', '.join(setup['kernels'])}),"
         f" noise of standard deviation {', '.join(f'{s:g}' for s in setup['noise_stds'])} gray levels; every rule's "
@@ -471,12 +502,17 @@ def summarize(data: dict) -> str:
         f"Part 2, without the inverse crime: the valid part of a blurred {crop['window'][0][1] - crop['window'][0][0]}"
         f"\u00b2 window of `{crop['image']}` ({crop['kernel_shape'][0]}\u00d7{crop['kernel_shape'][1]} Gaussian), noise "
         f"\u03c3 = {crop['noise_std']:g} (estimate_noise: {crop['estimated_noise_std']:.3g}); \u03bb chosen by "
-        f"{rule} for every model (`restore(..., reg='{crop['rows'][0]['rule']}')`); border band = within "
+        f"{rule} for every model (`choose_reg(..., rule='{crop['rule']}')`, at most {crop['maxiter']} Golub-Kahan "
+        f"steps off the spectral paths)"
+        + (f", except where it did not settle: {', '.join(r['model'] for r in refused)} "
+           f"({RULE_LABELS[crop['fallback_rule']]} there, \u03c3 from estimate_noise)" if refused else "")
+        + "; border band = within "
         f"{crop['band']} px (the kernel's radius) of an edge. The observation itself: border "
         f"{crop['observed_errors']['border_psnr']:.2f} dB, interior {crop['observed_errors']['interior_psnr']:.2f} dB.",
         "",
         *_crop_table(crop),
         "",
+        *[f"- {r['model']}: {r['refused']}" for r in refused],
         f"- At the border the {best['model']} model wins: {best['border_psnr']:.2f} dB, "
         f"{best['border_psnr'] - second['border_psnr']:.2f} dB ahead of {second['model']} and "
         f"{best['border_psnr'] - worst['border_psnr']:.2f} dB ahead of the worst, {worst['model']}.",
