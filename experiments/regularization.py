@@ -184,10 +184,11 @@ def _band_errors(estimate, truth, border) -> dict:
 
 def _crop_choice(observed, kernel, boundary, output, setup: Setup) -> tuple:
     """The crop's rule for one model, or, where it does not settle in ``crop_maxiter`` Golub-Kahan steps
-    (:func:`solvers.choose_reg` refuses it), :data:`FALLBACK_RULE` with the refusal."""
-    options = {"boundary": boundary, "output": output, "maxiter": setup.crop_maxiter}
+    (:func:`solvers.choose_reg` refuses it), :data:`FALLBACK_RULE` (with choose_reg's own step limit) and
+    the refusal."""
+    options = {"boundary": boundary, "output": output}
     try:
-        return choose_reg(observed, kernel, rule=setup.crop_rule, **options), None
+        return choose_reg(observed, kernel, rule=setup.crop_rule, maxiter=setup.crop_maxiter, **options), None
     except ValueError as exc:   # an unsettled choice is refused, not returned
         if setup.crop_rule == FALLBACK_RULE or "did not settle" not in str(exc):
             raise
@@ -253,7 +254,7 @@ def compute(quick: bool = False, progress: bool = False, **setup) -> dict:
             Part 2's noise, gray levels (default 2).
         crop_rule : {'gcv', 'upre', 'discrepancy', 'lcurve'}
             The rule that chooses part 2's lambda for every model (default ``'gcv'``); where it does not
-            settle, :data:`FALLBACK_RULE` (the row says so).
+            settle, :data:`FALLBACK_RULE` (the row says so), with choose_reg's own step limit.
         crop_maxiter : int
             Most Golub-Kahan steps of part 2's choices off the spectral paths (default 150; quick 60).
         seed : int
