@@ -20,7 +20,7 @@ of its Tikhonov (Wiener) restoration, against the oracle: the :math:`\lambda` of
 (the grid's best, refined by a bounded scalar search in :math:`\log\lambda`).
 
 **Part 2, without the inverse crime.**  The observation is the ``valid`` part of a larger blurred scene
-(:func:`experiments.crop_problem`: a 144x144 window at the centre of the 512x512 ``camera``, the Gaussian
+(:func:`experiments.crop_problem`: the 144x144 window of the 512x512 ``camera`` at (64, 176), the Gaussian
 blur, noise of standard deviation 2, a 128x128 observation): every observed value is a weighted sum of true
 pixels, some of them outside the observed window, and no boundary rule is right.  It is restored under every
 boundary rule (``output='same'``) and with ``output='valid'``, the unknown-boundary model, which
@@ -86,6 +86,7 @@ class Setup:
     num: int = 100  # points of each rule's lambda grid
     oracle_step: int = 2  # the oracle's error is evaluated at every oracle_step-th grid point, then refined
     crop_image: str = "camera"  # part 2's photograph, at full resolution
+    crop_corner: tuple = (64, 176)  # top-left pixel of part 2's scene in the photograph (the face and camera)
     crop_noise_std: float = 2.0  # gray levels
     crop_rule: str = "gcv"  # the rule of part 2
     crop_maxiter: int = 150  # most Golub-Kahan steps of part 2's choices off the spectral paths
@@ -93,7 +94,8 @@ class Setup:
 
 
 FULL = Setup(size=256, gaussian_sigma=2.0, motion_length=15.0, crop_size=128)
-QUICK = Setup(size=64, gaussian_sigma=1.0, motion_length=7.0, crop_size=48, noise_stds=(2.0, 8.0), crop_maxiter=60)
+QUICK = Setup(size=64, gaussian_sigma=1.0, motion_length=7.0, crop_size=48, noise_stds=(2.0, 8.0), crop_maxiter=60,
+              crop_corner=(96, 208))
 
 
 def _blurs(setup: Setup) -> dict:
@@ -198,7 +200,7 @@ def _crop_choice(observed, kernel, boundary, output, setup: Setup) -> tuple:
 def _crop_part(setup: Setup, progress: bool) -> dict:
     kernel = gaussian_psf(setup.gaussian_sigma)
     problem = crop_problem(kernel, (setup.crop_size, setup.crop_size), image=setup.crop_image,
-                           noise_std=setup.crop_noise_std, seed=setup.seed)
+                           corner=setup.crop_corner, noise_std=setup.crop_noise_std, seed=setup.seed)
     band = max(kernel.shape) // 2
     border = distance_to_edge(problem.truth.shape) < band
     rows, restored = [], {}
@@ -250,6 +252,9 @@ def compute(quick: bool = False, progress: bool = False, **setup) -> dict:
             Part 2's observation is crop_size x crop_size (default 128; quick 48).
         crop_image : str
             Part 2's photograph (default ``'camera'``, 512x512).
+        crop_corner : (int, int) or None
+            Top-left pixel of part 2's scene in the photograph (default (64, 176): the face and the camera;
+            quick (96, 208)); None centres it.
         crop_noise_std : float
             Part 2's noise, gray levels (default 2).
         crop_rule : {'gcv', 'upre', 'discrepancy', 'lcurve'}
