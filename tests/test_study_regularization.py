@@ -125,7 +125,7 @@ def test_the_lcurve_choice_is_at_the_largest_curvature_of_its_points(data):
 def test_the_crop_is_the_valid_part_of_the_scene_and_the_models_use_the_stated_rule(data):
     crop, setup = data["crop"], data["setup"]
     kernel = gaussian_psf(setup["gaussian_sigma"])
-    problem = crop_problem(kernel, (setup["crop_size"],) * 2, image=setup["crop_image"],
+    problem = crop_problem(kernel, (setup["crop_size"],) * 2, image=setup["crop_image"], corner=setup["crop_corner"],
                            noise_std=setup["crop_noise_std"], seed=setup["seed"])
     np.testing.assert_array_equal(crop["images"]["observed"], problem.observed)
     np.testing.assert_array_equal(crop["images"]["truth"], problem.truth)
@@ -204,7 +204,7 @@ def test_the_command_line_writes_figures_and_tables(run):
 
 def test_custom_setup():
     data = study.compute(size=32, noise_stds=(4.0,), crop_size=24, gaussian_sigma=1.0, motion_length=5.0,
-                         crop_image="astronaut", num=20)
+                         crop_image="astronaut", crop_corner=None, num=20)
     assert data["images"]["original"].shape == (32, 32)
     assert [c["noise_std"] for c in data["cases"]] == [4.0, 4.0]
     assert all(c["choices"]["gcv"]["grid"].size == 20 for c in data["cases"])
