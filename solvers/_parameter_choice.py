@@ -66,8 +66,9 @@ class ParameterChoice:
         (the curve estimated at the last Golub-Kahan step, see :func:`choose_reg`).
     iterations : int
         Golub-Kahan steps of ``'hybrid'`` (0 otherwise).
-    history : ndarray of float, shape (iterations,)
-        The choice after each step of ``'hybrid'`` (NaN where the rule had none); empty otherwise.
+    history : ndarray of float
+        The choice of ``'hybrid'`` after each step up to 20, then after every ``(k // 10)``-th step ``k`` (NaN
+        where the rule had none); empty otherwise.
     converged : bool
         ``'hybrid'``: whether the choice settled (or the Krylov space became invariant) before `maxiter`.
     trace : str
@@ -210,7 +211,7 @@ def _check_grid(grid, name="grid"):
 
 
 def choose_reg(blurred, kernel, *, boundary="circular", rule="gcv", filter="tikhonov", noise_std=None,
-               output="same", grid=None, num=200, tau=1.01, method="auto", maxiter=None, tol=1e-3, probes=4,
+               output="same", grid=None, num=200, tau=1.01, method="auto", maxiter=None, tol=2e-3, probes=4,
                rng=0, max_bytes=DEFAULT_MAX_BYTES) -> ParameterChoice:
     r"""Choose the regularisation parameter of a restoration from the data alone.
 
@@ -249,8 +250,8 @@ def choose_reg(blurred, kernel, *, boundary="circular", rule="gcv", filter="tikh
         Most Golub-Kahan steps of ``'hybrid'`` (default ``min(n, number of pixels, 200)``); the ``2 maxiter``
         stored vectors must fit in `max_bytes`.
     tol : float, optional
-        ``'hybrid'`` stops when the choice changes by at most ``tol`` (relative) in two consecutive steps,
-        inside the grid.
+        ``'hybrid'`` stops when the choice, inside the grid, changes by at most ``tol`` (relative) per step from
+        each of three consecutive evaluations to the next (see Notes).
     probes : int, optional
         Random probes of the ``'hybrid'`` estimate of :math:`\mathrm{tr} A_\lambda` (``'gcv'``, ``'upre'``),
         1 to 1000; each costs one more product with :math:`A` and :math:`A^T` per step.
@@ -309,8 +310,9 @@ def choose_reg(blurred, kernel, *, boundary="circular", rule="gcv", filter="tikh
     :math:`z^T A (A^T A + \lambda I)^{-1} A^T z` by the Gauss-Radau quadrature of its own Golub-Kahan chain
     (three-term recurrence), for every :math:`\lambda` at once; once the space of ``b`` holds every singular
     value of ``A`` (``k`` equal to the smaller dimension) the trace is exact and the rule is that of the full
-    problem.  After each step the rule is applied to the estimated curve (``n`` the number of data values); the
-    iteration stops when the choice has settled (see `tol`).  The returned `value` is that estimate of the
+    problem.  After each of the first 20 steps, then after every ``(k // 10)``-th step ``k``, the rule is applied
+    to the estimated curve (``n`` the number of data values); the iteration stops when three consecutive choices
+    agree (to `tol` per step).  The returned `value` is that estimate of the
     full problem's choice: the :math:`\lambda` of :math:`\min_x \|Ax-b\|^2 + \lambda\|x\|^2` on the whole
     image (what :func:`solvers.restore` solves with it), not a parameter of the projected problem.  A choice
     that has not settled when `maxiter` ends the iteration is refused (``ValueError``), not returned.
@@ -606,10 +608,12 @@ def _hybrid(op, y, rule, grid, num, sigma, tau, maxiter, tol, probes, seed):
     rng = np.random.default_rng(seed)
     chains = [] if rule == "discrepancy" or rule == "lcurve" else [
         _GolubKahan(op, rng.choice([-1.0, 1.0], m), maxiter, keep=False) for _ in range(probes)]
-    history, choice, converged, exact = [], None, False, False
+    history, at, choice, converged, exact = [], [], None, False, False
     for k in range(1, maxiter + 1):
         for chain in (data, *chains):
             chain.step()
+        if k > 20 and k % (k // 10) and k < maxiter and not data.invariant:
+            continue                                    # past 20 steps, the rule at every (k // 10)-th step
         s, c = data.rule()
         steps = len(data.betas)
         exact = data.invariant and steps == min(m, pixels)   # every singular value of A is among s
@@ -623,21 +627,22 @@ def _hybrid(op, y, rule, grid, num, sigma, tau, maxiter, tol, probes, seed):
             history.append(choice.value)
         except _NoRoot:
             history.append(math.nan)
-        h = history[-3:]
+        at.append(k)
+        h, gap = history[-3:], np.diff(at[-3:])
         inside = choice is not None and choice.grid[1] < history[-1] < choice.grid[-2]
-        if len(h) == 3 and inside and all(abs(h[i + 1] - h[i]) <= tol * abs(h[i]) for i in range(2)):
+        if len(h) == 3 and inside and all(abs(h[i + 1] - h[i]) <= tol * gap[i] * abs(h[i]) for i in range(2)):
             converged = True
             break
         if data.invariant:
             converged = True
             break
     if choice is None or math.isnan(history[-1]):
-        raise ValueError(f"the discrepancy principle has no solution after {len(history)} Golub-Kahan steps: the "
+        raise ValueError(f"the discrepancy principle has no solution after {k} Golub-Kahan steps: the "
                          f"residual stays above tau * noise_std * sqrt(n) = {tau * sigma * math.sqrt(y.size):.6g} "
                          "(noise_std too small, or raise maxiter)")
     if not converged:
-        raise ValueError(f"the {rule!r} choice did not settle in {len(history)} Golub-Kahan steps (last values "
+        raise ValueError(f"the {rule!r} choice did not settle in {k} Golub-Kahan steps (last values "
                          f"{', '.join(f'{v:.3g}' for v in history[-3:])}): raise maxiter or tol, or use a 'circular' "
                          "model (or 'symmetric' with a kernel symmetric in each axis), where every rule is exact")
-    return replace(choice, iterations=len(history), history=np.array(history), converged=converged,
+    return replace(choice, iterations=k, history=np.array(history), converged=converged,
                    trace="exact" if exact or not chains else f"hutchinson({len(chains)})")

@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 import scipy.ndimage as ndi
+from scipy.optimize import minimize_scalar
 from skimage import data as skimage_data
 
 from convops import convolution_matrix, psf2otf
@@ -208,7 +209,7 @@ def test_hybrid_at_full_rank_is_the_rule_of_the_full_problem():
     dense = Dense(convolution_matrix(k, b.shape, boundary="replicate", output="same").toarray(), b)
     for rule in ("gcv", "upre"):
         c = choose_reg(b, k, boundary="replicate", rule=rule, noise_std=0.02, maxiter=b.size, tol=1e-300, num=40)
-        assert c.method == "hybrid" and c.iterations == len(c.history) and c.iterations <= b.size
+        assert c.method == "hybrid" and len(c.history) <= c.iterations <= b.size
         rho, eta, dof = dense.tikhonov(c.grid)
         _close(c.residual_norms, np.sqrt(rho), 1e-9)
         _close(c.solution_norms, np.sqrt(eta), 1e-9)
@@ -237,32 +238,59 @@ def _psnr(x, truth):
     return 10 * np.log10(1.0 / np.mean((x - truth) ** 2))
 
 
-def test_photograph_gcv_and_upre_within_one_db_of_the_oracle():
+def _photograph_seeds(seeds, rules):
+    """PSNR of the Tikhonov solutions chosen by `rules` and of the best lambda (the oracle, over a fine grid)
+    for noise draws `seeds` on a 128 x 128 photograph (circular Gaussian blur, noise 1 % of the range), every
+    solution and error computed by numpy's real FFT, independently of choose_reg."""
+    truth = skimage_data.camera()[::4, ::4] / 255.0       # 128 x 128, gray levels in [0, 1]
+    k = _gauss(9, 1.5)
+    H = psf2otf(k, truth.shape, real=True)
+    T = np.fft.rfft2(truth)
+    clean = np.fft.irfft2(T * H, s=truth.shape)
+    sigma = 0.01 * (truth.max() - truth.min())
+    weight = np.full(H.shape, 2.0)
+    weight[:, [0, -1]] = 1.0                              # Parseval on the half spectrum (even width)
 
-    truth = skimage_data.camera()[::4, ::4] / 255.0       # 128 x 128
+    def psnr(lams, B):                                    # 10 log10(1 / mean squared error) of each lambda
+        X = np.conj(H) * B / (np.abs(H) ** 2 + np.reshape(lams, (-1, 1, 1)))
+        return 10 * np.log10(truth.size**2 / np.sum(weight * np.abs(X - T) ** 2, axis=(1, 2)))
+
+    out = {rule: [] for rule in (*rules, "oracle")}
+    t = np.linspace(-6, 0, 25) * np.log(10)
+    for seed in seeds:
+        b = clean + sigma * np.random.default_rng(seed).standard_normal(truth.shape)
+        B = np.fft.rfft2(b)
+        for rule in rules:
+            out[rule].append(psnr([choose_reg(b, k, rule=rule, noise_std=sigma, num=40).value], B)[0])
+        i = int(np.argmax(psnr(np.exp(t), B)))            # a coarse grid, then the maximum between its neighbours
+        best = minimize_scalar(lambda u: -psnr([np.exp(u)], B)[0], bounds=(t[max(i - 1, 0)], t[min(i + 1, 24)]),
+                               method="bounded", options={"xatol": 1e-4})
+        out["oracle"].append(-best.fun)
+    return {rule: np.array(v) for rule, v in out.items()}
+
+
+def test_photograph_gcv_and_upre_within_one_db_of_the_oracle_over_20_noise_draws():
+    # measured medians over these 20 draws: oracle 23.14 dB, discrepancy 23.14, UPRE 22.47, GCV 22.44, L-curve 17.83
+    psnr = _photograph_seeds(range(20), ("gcv", "upre"))
+    oracle = np.median(psnr["oracle"])
+    for rule in ("gcv", "upre"):
+        assert np.all(psnr[rule] <= psnr["oracle"] + 1e-9)   # the oracle is the best over a fine grid
+        assert np.median(psnr[rule]) > oracle - 1.0, (rule, np.median(psnr[rule]), oracle)
+
+
+def test_photograph_upre_minimises_the_predictive_risk():
+    truth = skimage_data.camera()[::4, ::4] / 255.0
     k = _gauss(9, 1.5)
     H = psf2otf(k, truth.shape, real=True)
     clean = np.fft.irfft2(np.fft.rfft2(truth) * H, s=truth.shape)
     sigma = 0.01 * (truth.max() - truth.min())
-    for seed in range(3):
-        b = clean + sigma * np.random.default_rng(seed).standard_normal(truth.shape)
-        B = np.fft.rfft2(b)
-
-        def restored(lam):
-            return np.fft.irfft2(np.conj(H) * B / (np.abs(H) ** 2 + lam), s=truth.shape)
-
-        choices = {rule: choose_reg(b, k, rule=rule, noise_std=sigma) for rule in REG_RULES}
-        grid = choices["gcv"].grid
-        oracle = max(_psnr(restored(lam), truth) for lam in grid)
-        for rule, c in choices.items():
-            p = _psnr(restored(c.value), truth)
-            assert np.isfinite(p) and grid[0] <= c.value <= grid[-1]
-            if rule in ("gcv", "upre"):
-                assert p > oracle - 1.0, (rule, seed, p, oracle)
-        # UPRE is an unbiased estimate of the predictive risk ||A x - A x_true||^2 / n: their minimisers agree
-        risk = [np.mean((np.fft.irfft2(np.abs(H) ** 2 * B / (np.abs(H) ** 2 + lam), s=truth.shape) - clean) ** 2)
-                for lam in grid]
-        assert abs(np.log(choices["upre"].value / grid[int(np.argmin(risk))])) < np.log(1.5)
+    b = clean + sigma * np.random.default_rng(0).standard_normal(truth.shape)
+    B = np.fft.rfft2(b)
+    c = choose_reg(b, k, rule="upre", noise_std=sigma)
+    # UPRE is an unbiased estimate of the predictive risk ||A x - A x_true||^2 / n: their minimisers agree
+    risk = [np.mean((np.fft.irfft2(np.abs(H) ** 2 * B / (np.abs(H) ** 2 + lam), s=truth.shape) - clean) ** 2)
+            for lam in c.grid]
+    assert abs(np.log(c.value / c.grid[int(np.argmin(risk))])) < np.log(1.5)
 
 
 def test_bad_input():
@@ -280,8 +308,26 @@ def test_bad_input():
         choose_reg(b, k, rule="discrepancy", noise_std=0.0)
     with pytest.raises(TypeError, match="noise_std"):
         choose_reg(b, k, rule="upre", noise_std="0.1")
-    with pytest.raises(ValueError, match="estimate_noise"):
-        choose_reg(np.ones((12, 10)), k, rule="upre")
+    for rule in ("upre", "discrepancy"):                 # a rule that needs sigma, on a constant image
+        with pytest.raises(ValueError, match="estimate_noise"):
+            choose_reg(np.ones((12, 10)), k, rule=rule)
+        with pytest.raises(ValueError, match="estimate_noise"):
+            choose_reg(np.ones((12, 10)), k, rule=rule, boundary="replicate")
+        with pytest.raises(ValueError, match="estimate_noise"):
+            restore(np.ones((12, 10)), k, boundary="circular", reg=rule)
+    for bad in (-0.1, np.nan, -np.inf):
+        with pytest.raises(ValueError, match="noise_std"):
+            restore(b, k, boundary="circular", reg="upre", noise_std=bad)
+        with pytest.raises(ValueError, match="noise_std"):
+            choose_reg(b, k, boundary="replicate", rule="discrepancy", noise_std=bad)
+    with pytest.raises(ValueError, match="unknown reg"):
+        restore(b, k, boundary="circular", reg="aic")
+    with pytest.raises(ValueError, match="probes"):
+        choose_reg(b, k, boundary="zero", probes=0)
+    with pytest.raises(ValueError, match="probes"):
+        choose_reg(b, k, boundary="zero", probes=10**6)
+    with pytest.raises(TypeError, match="probes"):
+        choose_reg(b, k, boundary="zero", probes=2.5)
     with pytest.raises(ValueError, match="tau"):
         choose_reg(b, k, rule="discrepancy", tau=0.5)
     with pytest.raises(ValueError, match="noise_std too large"):
@@ -393,28 +439,30 @@ def test_the_chosen_value_is_the_wiener_constant_and_the_tsvd_threshold():
     assert zeroed == int(np.count_nonzero(H < tau)) and np.isfinite(estimate).all()
 
 
-@pytest.mark.parametrize("boundary", ["replicate", "zero", "reflect"])
+@pytest.mark.parametrize("boundary, output", [("replicate", "same"), ("zero", "same"), ("reflect", "same"),
+                                              ("zero", "valid")])
 @pytest.mark.parametrize("size", [3, 5])
-def test_hybrid_gcv_and_upre_settle_near_the_dense_choice(boundary, size):
-    # measured over 3 seeds x these 6 models: GCV's lambda within a factor 1.36 of the dense one (errors at
-    # most 0.3 % larger), UPRE's within 4 % (errors at most 1.7 % larger)
+def test_hybrid_gcv_and_upre_settle_near_the_dense_choice(boundary, output, size):
+    # measured over 3 seeds x the 'same' models and 6 seeds x 'valid': GCV's lambda within a factor 1.36 of
+    # the dense one (errors at most 1.3 % larger), UPRE's within 12 % (errors at most 1.7 % larger)
     rng = np.random.default_rng(size)
     shape = (16, 16)
     k = _gauss(size, 1.0)
     truth = ndi.gaussian_filter(rng.random(shape), 1.5)
-    A = convolution_matrix(k, shape, boundary=boundary, output="same").toarray()
+    A = convolution_matrix(k, shape, boundary=boundary, output=output).toarray()
     sigma = 0.02 * np.ptp(truth)
-    b = (A @ truth.ravel()).reshape(shape) + sigma * rng.standard_normal(shape)
+    data_shape = shape if output == "same" else tuple(np.subtract(shape, size - 1))
+    b = (A @ truth.ravel()).reshape(data_shape) + sigma * rng.standard_normal(data_shape)
     dense = Dense(A, b)
-    U, s, Vt = np.linalg.svd(A)
+    U, s, Vt = np.linalg.svd(A, full_matrices=False)
     fine = np.logspace(-10, 1, 4001)
     rho, _, dof = dense.tikhonov(fine)
 
     def error(lam):
         return np.linalg.norm(Vt.T @ (s / (s**2 + lam) * (U.T @ b.ravel())) - truth.ravel())
 
-    for rule, factor in (("gcv", 1.6), ("upre", 1.15)):
-        c = choose_reg(b, k, boundary=boundary, rule=rule, noise_std=sigma)
+    for rule, factor in (("gcv", 1.6), ("upre", 1.25)):
+        c = choose_reg(b, k, boundary=boundary, output=output, rule=rule, noise_std=sigma)
         assert c.method == "hybrid" and c.converged and c.trace == "hutchinson(4)" and c.iterations < 100
         lam = fine[np.argmin(dense.function(rule, rho, dof, sigma))]
         assert abs(np.log(c.value / lam)) < np.log(factor), (rule, c.value, lam)
