@@ -204,7 +204,7 @@ def test_the_command_line_writes_figures_and_tables(run):
 
 def test_custom_setup():
     data = study.compute(size=32, noise_stds=(4.0,), crop_size=24, gaussian_sigma=1.0, motion_length=5.0,
-                         crop_image="astronaut", crop_corner=None, num=20)
+                         crop_image="astronaut", crop_corner=None, crop_maxiter=30, num=20)
     assert data["images"]["original"].shape == (32, 32)
     assert [c["noise_std"] for c in data["cases"]] == [4.0, 4.0]
     assert all(c["choices"]["gcv"]["grid"].size == 20 for c in data["cases"])
