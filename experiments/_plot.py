@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-__all__ = ["figure", "show_image", "log_axis_label"]
+__all__ = ["figure", "show_image", "log_axis_label", "wide_log_ticks"]
 
 
 def figure(nrows: int = 1, ncols: int = 1, *, width: float = 5.0, height: float = 3.6, **kwargs):
@@ -33,3 +33,16 @@ def show_image(ax, image, title: str = "", *, vmin=None, vmax=None, cmap="gray",
 def log_axis_label(quantity: str, unit: str = "") -> str:
     """Axis label with the unit in brackets and the log scale said."""
     return f"{quantity}{f' [{unit}]' if unit else ''} (log scale)"
+
+
+def wide_log_ticks(ax, *, decades: float = 6.0, numticks: int = 6) -> None:
+    """On each log axis of `ax` spanning more than `decades` decades: at most
+    `numticks` labelled decades and no minor ticks (too dense to read there,
+    and most of a figure's drawing time)."""
+    from matplotlib.ticker import LogLocator, NullLocator
+
+    for axis, limits in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
+        low, high = sorted(limits)
+        if axis.get_scale() == "log" and low > 0 and np.log10(high / low) > decades:
+            axis.set_major_locator(LogLocator(numticks=numticks))
+            axis.set_minor_locator(NullLocator())

@@ -36,8 +36,8 @@ from typing import Callable, Mapping
 __all__ = ["Study", "STUDY_MODULES", "StudyError", "load_studies", "study_setup"]
 
 #: Study modules in the order they run and appear in the index.
-STUDY_MODULES = ("pseudoinverse", "inverse_kernel", "fir_vs_iir", "equal_cost", "equal_cost_2d", "boundaries", "matrices",
-                 "benchmark")
+STUDY_MODULES = ("pseudoinverse", "inverse_kernel", "fir_vs_iir", "equal_cost", "equal_cost_2d", "boundaries",
+                 "regularization", "matrices", "benchmark")
 
 #: Public modules of the package that are not studies start with this.
 BENCHMARK_PREFIX = "bench_"

@@ -29,7 +29,11 @@ threshold and the Wiener filter ``conj(H) / (|H|^2 + c)`` at its best
 constant ``c`` are compared.  Both "best" values are oracle choices: the
 threshold and ``c`` minimising the mean squared error against the
 original, which a real restoration cannot know; they show what each
-filter can do at most.
+filter can do at most.  Beside them, the values chosen from the data
+alone by :func:`solvers.choose_reg` (GCV, UPRE, the discrepancy principle
+and the L-curve, with the noise's known standard deviation where a rule
+needs it): ``filter='tsvd'`` chooses the threshold on ``|H|`` (the
+pseudo-inverse's ``tau``), ``filter='tikhonov'`` the Wiener constant ``c``.
 
 ``quick=True`` runs the same code on a 64x64 image with a 7-point blur
 (``|H| = 1/7`` ties at ``u = 8, 16, ..., 56``, the same structure) and
@@ -47,7 +51,8 @@ import scipy.ndimage as ndi
 from tqdm.auto import tqdm
 
 from convops import BOUNDARIES, psf2otf
-from solvers import inverse_filter, pseudo_inverse_filter, threshold_for_count, wiener_filter
+from solvers import (REG_FILTERS, REG_RULES, choose_reg, inverse_filter, pseudo_inverse_filter, threshold_for_count,
+                     wiener_filter)
 
 from ._images import camera
 from ._metrics import PEAK, error_metrics, mse, psnr
@@ -160,6 +165,21 @@ def _wiener_sweep(noisy, original, kernel, cs, *, progress) -> np.ndarray:
                      for c in tqdm(cs, desc="Wiener c", disable=not progress, leave=False)])
 
 
+def _chosen(noisy, original, kernel, setup: Setup) -> list:
+    """The threshold (``'tsvd'``) and the Wiener constant (``'tikhonov'``) each rule chooses from the data."""
+    rows = []
+    for filt in REG_FILTERS:
+        for rule in REG_RULES:
+            choice = choose_reg(noisy, kernel, boundary="circular", rule=rule, filter=filt, noise_std=setup.noise_std)
+            if filt == "tsvd":
+                estimate, zeroed = pseudo_inverse_filter(noisy, kernel, choice.value)
+            else:
+                estimate, zeroed = wiener_filter(noisy, kernel, choice.value), None
+            rows.append({"rule": rule, "filter": filt, "value": choice.value, "zeroed": zeroed,
+                         "mse": mse(estimate, original), "psnr": psnr(estimate, original)})
+    return rows
+
+
 def _noisy_part(blurred, original, kernel, reachable, setup: Setup, progress) -> tuple[dict, dict]:
     """Noise of variance 1: inverse, best pseudo-inverse, best Wiener."""
     rng = np.random.default_rng(setup.seed)
@@ -187,6 +207,7 @@ def _noisy_part(blurred, original, kernel, reachable, setup: Setup, progress) ->
         "mse_pseudo": mse(pseudo, original), "psnr_pseudo": psnr(pseudo, original),
         "best_c": best_c, "mse_wiener": mse(wiener, original), "psnr_wiener": psnr(wiener, original),
         "threshold_sweep": sweep, "c_sweep": {"c": cs, "mse": wiener_mse},
+        "chosen": _chosen(noisy, original, kernel, setup),
     }
     images = {"noisy": noisy, "noisy_inverse": inverse, "noisy_pseudo": pseudo, "noisy_wiener": wiener}
     return result, images
@@ -236,7 +257,10 @@ def compute(quick: bool = False, progress: bool = False, **setup) -> dict:
         ``inverse`` errors; ``sweep`` (``zeroed``, ``threshold``, ``mse`` at
         every reachable count); ``noisy`` (``best_threshold``,
         ``best_zeroed``, ``mse_pseudo``, ``best_c``, ``mse_wiener``, the
-        inverse filter's error and both sweeps); ``images``; ``tables``.
+        inverse filter's error, both sweeps and ``chosen``: one row per rule of
+        :data:`solvers.REG_RULES` and filter (``'tsvd'``: the threshold, with
+        ``zeroed``; ``'tikhonov'``: the Wiener constant), with ``value``,
+        ``mse`` and ``psnr``); ``images``; ``tables``.
 
     Raises
     ------
@@ -254,7 +278,7 @@ def compute(quick: bool = False, progress: bool = False, **setup) -> dict:
     inverse = inverse_filter(blurred, kernel)
     sweep = _zeroed_sweep(blurred, original, kernel, reachable, desc="thresholds", progress=progress)
     noisy, noisy_images = _noisy_part(blurred, original, kernel, reachable, setup, progress)
-    noisy_row = {k: v for k, v in noisy.items() if not k.endswith("_sweep")}
+    noisy_row = {k: v for k, v in noisy.items() if not k.endswith("_sweep") and k != "chosen"}
     return {
         "setup": {**asdict(setup), "kernel": f"ones((1, {setup.length})) / {setup.length}",
                   "boundary": "circular", "values": original.size, "rows": shape[0]},
@@ -272,6 +296,7 @@ def compute(quick: bool = False, progress: bool = False, **setup) -> dict:
             "sweep": [{"zeroed": z, "threshold": t, "mse": e}
                       for z, t, e in zip(sweep["zeroed"], sweep["threshold"], sweep["mse"])],
             "noisy": [noisy_row],
+            "chosen": noisy["chosen"],
         },
     }
 
@@ -384,6 +409,10 @@ def _draw_noisy_images(data: dict):
     return fig
 
 
+_RULE_LABELS = {"gcv": "GCV", "upre": "UPRE", "discrepancy": "discrepancy", "lcurve": "L-curve"}
+_RULE_MARKERS = {"gcv": "s", "upre": "^", "discrepancy": "D", "lcurve": "v"}
+
+
 def _draw_noisy_curves(data: dict):
     noisy = data["noisy"]
     fig, (left, right) = figure(1, 2, width=5.4, height=4.2, sharey=True)
@@ -401,14 +430,19 @@ def _draw_noisy_curves(data: dict):
     right.axhline(noisy["mse_pseudo"], color="C0", lw=0.8, label="best pseudo-inverse")
     right.set_xlabel(log_axis_label("Wiener constant c"))
     right.set_title("Wiener: conj(H) / (|H|\u00b2 + c)")
+    for row in noisy["chosen"]:   # the values chosen from the data alone
+        ax = left if row["filter"] == "tsvd" else right
+        ax.plot(row["value"], row["mse"], _RULE_MARKERS[row["rule"]], ms=7, color="C3",
+                label=f"{_RULE_LABELS[row['rule']]}: {row['value']:.3g}")
     for ax in (left, right):
         ax.axhline(noisy["mse_noisy"], color="gray", ls="--", lw=0.8, label="blurred + noisy, not restored")
         if noisy["inverse_exists"]:
             ax.axhline(noisy["mse_inverse"], color="k", ls=":", lw=0.8, label="inverse filter 1/H")
-        ax.legend(fontsize=8, loc="upper center", ncols=2)
+        ax.legend(fontsize=7, loc="upper center", ncols=2)
     top = max(np.max(t["mse"]), np.max(c["mse"]), noisy["mse_inverse"] or 0)
     left.set_ylim(min(noisy["mse_pseudo"], noisy["mse_wiener"]) / 1.5, top * 20)
-    fig.suptitle(f"Error under noise of variance {noisy['noise_std'] ** 2:g} (the best values are oracle choices)")
+    fig.suptitle(f"Error under noise of variance {noisy['noise_std'] ** 2:g} (circles: the oracle's best values; "
+                 "red: the values rules choose from the data)")
     return fig
 
 
@@ -478,5 +512,25 @@ def summarize(data: dict) -> str:
         f"zeroed (Parseval: it is the image energy at the zeroed frequencies), from MSE {sweep['mse'][0]:.3g} "
         f"at {sweep['zeroed'][0]:,} zeroed to {sweep['mse'][-1]:.3g} at {sweep['zeroed'][-1]:,}.",
         *_noisy_sentences(data["noisy"], spec),
+        "",
+        *_chosen_table(data["noisy"]),
     ]
     return "\n".join(lines)
+
+
+def _chosen_table(noisy: dict) -> list:
+    """The values chosen from the data alone, beside the oracle's."""
+    oracle = {"tsvd": (noisy["best_threshold"], noisy["psnr_pseudo"]), "tikhonov": (noisy["best_c"], noisy["psnr_wiener"])}
+    lines = [f"Chosen from the data alone (`choose_reg`, circular model, the known noise_std = {noisy['noise_std']:g} "
+             f"for UPRE and discrepancy), against the oracle:", "",
+             "| rule | pseudo-inverse \u03c4 (TSVD) | zeroed | PSNR [dB] | Wiener c (Tikhonov) | PSNR [dB] |",
+             "|---|---|---|---|---|---|"]
+    rows = {(r["rule"], r["filter"]): r for r in noisy["chosen"]}
+    for rule in _RULE_LABELS:
+        t, w = rows[rule, "tsvd"], rows[rule, "tikhonov"]
+        lines.append(f"| {_RULE_LABELS[rule]} | {t['value']:.4g} | {t['zeroed']:,} | {t['psnr']:.2f} "
+                     f"({t['psnr'] - oracle['tsvd'][1]:+.2f}) | {w['value']:.3g} | {w['psnr']:.2f} "
+                     f"({w['psnr'] - oracle['tikhonov'][1]:+.2f}) |")
+    lines.append(f"| oracle | {oracle['tsvd'][0]:.4g} | {noisy['best_zeroed']:,} | {oracle['tsvd'][1]:.2f} | "
+                 f"{oracle['tikhonov'][0]:.3g} | {oracle['tikhonov'][1]:.2f} |")
+    return lines

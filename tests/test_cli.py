@@ -177,10 +177,14 @@ def test_importing_every_module_changes_no_backend_and_no_environment():
 
 
 def test_public_names():
-    assert experiments.__all__ == ["run_studies", "sweep_settings"]
+    assert experiments.__all__ == ["run_studies", "sweep_settings", "crop_problem", "CropProblem"]
     assert experiments.run_studies is _cli.run_studies
     from experiments._sweep import sweep_settings
     assert experiments.sweep_settings is sweep_settings
+    from experiments._problems import CropProblem, crop_problem
+    assert experiments.crop_problem is crop_problem and experiments.CropProblem is CropProblem
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        experiments.nothing
 
 
 def test_entry_point_configures_the_process(fake_studies, monkeypatch):

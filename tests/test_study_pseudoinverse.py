@@ -7,10 +7,11 @@ import json
 
 import numpy as np
 import pytest
+import scipy.ndimage as ndi
 
 from experiments import pseudoinverse as study
 from experiments._cli import run_studies
-from solvers import pseudo_inverse_filter, threshold_for_count
+from solvers import REG_FILTERS, REG_RULES, choose_reg, pseudo_inverse_filter, threshold_for_count, wiener_filter
 
 
 @pytest.fixture(scope="module")
@@ -112,6 +113,34 @@ def test_wiener_beats_the_pseudo_inverse_under_noise(data):
     assert c[0] < noisy["best_c"] < c[-1]
 
 
+def test_the_values_chosen_from_the_data_are_choose_regs_and_their_errors_follow(data):
+    noisy, kernel = data["images"]["noisy"], _kernel(data)
+    chosen = data["noisy"]["chosen"]
+    assert [(r["filter"], r["rule"]) for r in chosen] == [(f, r) for f in REG_FILTERS for r in REG_RULES]
+    magnitude = _sorted_magnitude(data)
+    original = data["images"]["original"]
+    for row in chosen:
+        direct = choose_reg(noisy, kernel, rule=row["rule"], filter=row["filter"], noise_std=1.0)
+        assert row["value"] == direct.value
+        if row["filter"] == "tsvd":
+            estimate, zeroed = pseudo_inverse_filter(noisy, kernel, row["value"])
+            assert row["zeroed"] == zeroed == np.count_nonzero(magnitude < row["value"])
+        else:
+            estimate = wiener_filter(noisy, kernel, row["value"])
+        assert row["psnr"] == pytest.approx(10 * np.log10(255**2 / np.mean((estimate - original) ** 2)), rel=1e-12)
+    # the discrepancy principle's Wiener constant meets its equation ||A x - b|| = tau sigma sqrt(n)
+    row = next(r for r in chosen if (r["rule"], r["filter"]) == ("discrepancy", "tikhonov"))
+    x = wiener_filter(noisy, kernel, row["value"])
+    residual = np.linalg.norm(ndi.convolve(x, kernel, mode="wrap") - noisy)
+    assert residual == pytest.approx(1.01 * 1.0 * np.sqrt(noisy.size), rel=1e-8)
+    # the oracle is the best of its sweep, so no rule beats the oracle threshold by more than the sweep's steps
+    sweep = data["noisy"]["threshold_sweep"]
+    for row in chosen:
+        if row["filter"] == "tsvd":
+            assert row["mse"] >= sweep["mse"].min() * (1 - 1e-12)
+    assert data["tables"]["chosen"] == chosen
+
+
 def test_figures_have_labelled_axes_and_the_summary_states_the_numbers(data):
     figures = study.draw(data)
     assert set(figures) == {"text_images", "spectrum", "zeroed_sweep", "noisy_images", "noisy_curves"}
@@ -123,6 +152,12 @@ def test_figures_have_labelled_axes_and_the_summary_states_the_numbers(data):
     middle = data["counts"][1]
     assert "not reachable" in summary and f"{middle['zeroed']:,}" in summary
     assert f"{data['noisy']['mse_wiener']:.1f}" in summary
+    for row in data["noisy"]["chosen"]:
+        assert f"{row['psnr']:.2f}" in summary
+    left, right = figures["noisy_curves"].axes
+    labels = [line.get_label() for ax in (left, right) for line in ax.get_lines()]
+    assert sum(label.startswith(("GCV:", "UPRE:", "discrepancy:", "L-curve:")) for label in labels) == len(
+        data["noisy"]["chosen"])
 
 
 def test_the_command_line_writes_figures_data_and_index(data, tmp_path, computed_once):
