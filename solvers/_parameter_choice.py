@@ -441,6 +441,10 @@ def choose_reg(blurred, kernel, *, boundary="circular", rule="gcv", filter="tikh
     if num > _MAX_GRID:
         raise ValueError(f"num must be <= {_MAX_GRID}, got {num}")
     sigma = noise_level(y, noise_std, rule)
+    if probes is not None:
+        probes = check_int(probes, "probes", minimum=1)
+        if probes > _MAX_PROBES:
+            raise ValueError(f"probes must be <= {_MAX_PROBES}, got {probes}")
     if method == "hybrid":
         if np.iscomplexobj(y) or np.iscomplexobj(f):
             raise ValueError("method='hybrid' takes real data and kernels")
@@ -451,9 +455,7 @@ def choose_reg(blurred, kernel, *, boundary="circular", rule="gcv", filter="tikh
         maxiter = min(limit, 400, fits) if maxiter is None else check_int(maxiter, "maxiter", minimum=1)
         if maxiter > limit:
             raise ValueError(f"maxiter must be <= {limit} (the number of data values and of pixels), got {maxiter}")
-        probes = min(4, -(-4 * 128**2 // y.size)) if probes is None else check_int(probes, "probes", minimum=1)
-        if probes > _MAX_PROBES:
-            raise ValueError(f"probes must be <= {_MAX_PROBES}, got {probes}")
+        probes = min(4, -(-4 * 128**2 // y.size)) if probes is None else probes
         pairs = maxiter + 1 + 2 * probes
         check_allocation(8 * pairs * (y.size + math.prod(shape)), f"{pairs} Golub-Kahan vector pairs of {y.size} "
                          f"and {math.prod(shape)} values", max_bytes, hint="lower maxiter")
