@@ -434,8 +434,10 @@ class IIRInverse:
         _check_samples(shift + tail, f"beyond the signal; causal poles of radius up to "
                                      f"{np.abs(self.inner_zeros).max(initial=0):.12g} decay that slowly")
         dtype = np.result_type(x, self.kernel, np.float64)
-        w = _fir_factor(x.astype(dtype, copy=False), self._fir, n + shift)
-        out = w
+        result = float_dtype(self.kernel, x)
+        x = x.astype(dtype, copy=False)
+        w = _fir_factor(x, self._fir, n + shift)
+        out = w.copy() if w is x else w                 # never a view of the caller's array
         if self._causal is not None:
             if tail:
                 zi = np.zeros((self._causal.shape[0], *w.shape[:-1], 2), dtype)
@@ -449,7 +451,7 @@ class IIRInverse:
                 zi = ss.sosfilt(self._anticausal, rest[..., ::-1], zi=zi)[1]
             out = ss.sosfilt(self._anticausal, out[..., ::-1], zi=zi)[0][..., ::-1]
         out = np.moveaxis(out[..., shift: shift + n], -1, axis)
-        return out.astype(float_dtype(self.kernel, x), copy=False)
+        return out.astype(result, copy=False)
 
     def frequency_response(self, w) -> np.ndarray:
         r"""The inverse's frequency response :math:`G(e^{i\omega}) = \sum_n g[n] e^{-i\omega n}`.

@@ -52,6 +52,17 @@ def test_apply_along_an_axis_is_apply_on_every_line(axis):
     assert single.dtype == np.float32
 
 
+@pytest.mark.parametrize("h", [[1.0], [2.0], [0.5]])
+def test_apply_returns_a_new_array_for_a_kernel_without_zeros(h):
+    x = np.arange(6.0).reshape(2, 3)
+    for axis in (0, 1):
+        y = iir_inverse(h).apply(x, axis=axis)
+        np.testing.assert_array_equal(y, x / np.sum(h))
+        assert not np.shares_memory(y, x)
+        y[...] = -1.0
+    np.testing.assert_array_equal(x, np.arange(6.0).reshape(2, 3))
+
+
 def test_apply_rejects_a_bad_axis_and_a_scalar():
     inv = iir_inverse([1.0, -0.5])
     with pytest.raises(ValueError, match="axis 1 is out of range for x of shape"):
