@@ -12,8 +12,8 @@ import numpy as np
 import scipy.signal as ss
 from scipy.special import gammaln
 
-from convops import float_dtype
-from convops._validation import as_float_array, check_int, check_real
+from convops import DEFAULT_MAX_BYTES, float_dtype
+from convops._validation import as_float_array, check_allocation, check_int, check_real
 
 from ._kernel_problem import check_invertible
 
@@ -403,6 +403,14 @@ class IIRInverse:
             ``y[n] = sum_k g[k] x[n - k]`` for ``n = 0 .. N-1`` along `axis`, dtype
             ``convops.float_dtype(h, x)``.
 
+        Raises
+        ------
+        ValueError
+            A scalar `x`, an `axis` out of range, or recursions over more than ``MAX_RECURSION_SAMPLES``
+            samples per line.
+        convops.AllocationTooLargeError
+            Work arrays (about four of every line's samples and tail) above ``convops.DEFAULT_MAX_BYTES``.
+
         Notes
         -----
         The FIR factor (``reg > 0``) is a convolution; then the causal recursion runs forward, on
@@ -434,6 +442,10 @@ class IIRInverse:
         _check_samples(shift + tail, f"beyond the signal; causal poles of radius up to "
                                      f"{np.abs(self.inner_zeros).max(initial=0):.12g} decay that slowly")
         dtype = np.result_type(x, self.kernel, np.float64)
+        lines = math.prod(x.shape[:-1])
+        check_allocation(4 * np.dtype(dtype).itemsize * lines * (n + shift + tail), f"the recursions' work arrays: "
+                         f"{lines:,} line(s) of {n + shift + tail:,} samples", DEFAULT_MAX_BYTES,
+                         hint="filter fewer lines at a time")
         result = float_dtype(self.kernel, x)
         x = x.astype(dtype, copy=False)
         w = _fir_factor(x, self._fir, n + shift)
