@@ -5,7 +5,7 @@
   :func:`solvers.wiener_filter` of the same image (target: at most
   :data:`TARGET_RATIO` times).
 - **Matrix-free** (``boundary='replicate'``): the hybrid choice (Golub-Kahan
-  with the rule on the projected problem) against the CGLS solve at the chosen
+  estimates of the full problem's curve, the trace by Hutchinson probes) against the CGLS solve at the chosen
   value, :func:`solvers.restore` with ``method='cgls'`` (target: at most
   :data:`TARGET_RATIO` times).
 
@@ -63,8 +63,8 @@ def run(quick: bool = False, *, seed: int = 0, progress: bool = False) -> list[d
     list of dict
         Two rows (``'circular'``, ``'replicate'``): ``boundary``, ``size``, ``method`` (of the choice),
         ``choice_s``, ``reference`` (what it is compared with), ``reference_s``, ``ratio``, ``value``
-        (the chosen lambda), ``iterations`` (Golub-Kahan steps of the choice; CGLS iterations of the solve
-        for the replicate row) and ``grid_points``.
+        (the chosen lambda), ``iterations`` (Golub-Kahan steps of the choice, 0 on the spectral path; the
+        CGLS iterations of the replicate row's solve are in its ``reference``) and ``grid_points``.
     """
     rows = []
     n = 256 if quick else SPECTRAL_SIZE

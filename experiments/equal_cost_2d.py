@@ -215,7 +215,7 @@ def compute(quick: bool = False, progress: bool = False, **setup) -> dict:
     Parameters
     ----------
     quick : bool, optional
-        Three kernels, supports 3, 5, 7, a 64x64 image, one noise level (seconds).
+        Three kernels, supports 3 and 5, a 48x48 image, three values of λ, one noise level (seconds).
     progress : bool, optional
         Progress bar over the kernels.
     **setup

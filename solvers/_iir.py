@@ -12,8 +12,8 @@ import numpy as np
 import scipy.signal as ss
 from scipy.special import gammaln
 
-from convops import float_dtype
-from convops._validation import as_float_array, check_int, check_real
+from convops import DEFAULT_MAX_BYTES, float_dtype
+from convops._validation import as_float_array, check_allocation, check_int, check_real
 
 from ._kernel_problem import check_invertible
 
@@ -403,6 +403,14 @@ class IIRInverse:
             ``y[n] = sum_k g[k] x[n - k]`` for ``n = 0 .. N-1`` along `axis`, dtype
             ``convops.float_dtype(h, x)``.
 
+        Raises
+        ------
+        ValueError
+            A scalar `x`, an `axis` out of range, or recursions over more than ``MAX_RECURSION_SAMPLES``
+            samples per line.
+        convops.AllocationTooLargeError
+            Work arrays (about four of every line's samples and tail) above ``convops.DEFAULT_MAX_BYTES``.
+
         Notes
         -----
         The FIR factor (``reg > 0``) is a convolution; then the causal recursion runs forward, on
@@ -434,8 +442,14 @@ class IIRInverse:
         _check_samples(shift + tail, f"beyond the signal; causal poles of radius up to "
                                      f"{np.abs(self.inner_zeros).max(initial=0):.12g} decay that slowly")
         dtype = np.result_type(x, self.kernel, np.float64)
-        w = _fir_factor(x.astype(dtype, copy=False), self._fir, n + shift)
-        out = w
+        lines = math.prod(x.shape[:-1])
+        check_allocation(4 * np.dtype(dtype).itemsize * lines * (n + shift + tail), f"the recursions' work arrays: "
+                         f"{lines:,} line(s) of {n + shift + tail:,} samples", DEFAULT_MAX_BYTES,
+                         hint="filter fewer lines at a time")
+        result = float_dtype(self.kernel, x)
+        x = x.astype(dtype, copy=False)
+        w = _fir_factor(x, self._fir, n + shift)
+        out = w.copy() if w is x else w                 # never a view of the caller's array
         if self._causal is not None:
             if tail:
                 zi = np.zeros((self._causal.shape[0], *w.shape[:-1], 2), dtype)
@@ -449,7 +463,7 @@ class IIRInverse:
                 zi = ss.sosfilt(self._anticausal, rest[..., ::-1], zi=zi)[1]
             out = ss.sosfilt(self._anticausal, out[..., ::-1], zi=zi)[0][..., ::-1]
         out = np.moveaxis(out[..., shift: shift + n], -1, axis)
-        return out.astype(float_dtype(self.kernel, x), copy=False)
+        return out.astype(result, copy=False)
 
     def frequency_response(self, w) -> np.ndarray:
         r"""The inverse's frequency response :math:`G(e^{i\omega}) = \sum_n g[n] e^{-i\omega n}`.

@@ -109,7 +109,7 @@ def restore(blurred, kernel, *, boundary, reg=0.0, method="auto", output="same",
         ``info``: ``method``, ``boundary``, ``output``, ``reg``, ``reg_rule`` (None for a given value), ``stop``
         (how CGLS ended: ``'discrepancy'``, ``'tol'``, ``'maxiter'``, ...; None for the other methods), for
         ``'cg'`` also ``noise_std`` and ``discrepancy`` (the bound :math:`\tau\sigma\sqrt m`, None unless
-        stopped by it), for ``'fft'``/``'dct'`` ``zeroed`` (the zeros of ``H``).  A CGLS solve with ``reg = 0``
+        ``reg='discrepancy'``, whether or not the solve reached it), for ``'fft'``/``'dct'`` ``zeroed`` (the zeros of ``H``).  A CGLS solve with ``reg = 0``
         that stops at `maxiter` says in ``message`` why (the problem is ill-posed) and what to do.
 
     Raises

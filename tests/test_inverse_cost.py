@@ -52,6 +52,31 @@ def test_apply_along_an_axis_is_apply_on_every_line(axis):
     assert single.dtype == np.float32
 
 
+@pytest.mark.parametrize("h", [[1.0], [2.0], [0.5]])
+def test_apply_returns_a_new_array_for_a_kernel_without_zeros(h):
+    x = np.arange(6.0).reshape(2, 3)
+    for axis in (0, 1):
+        y = iir_inverse(h).apply(x, axis=axis)
+        np.testing.assert_array_equal(y, x / np.sum(h))
+        assert not np.shares_memory(y, x)
+        y[...] = -1.0
+    np.testing.assert_array_equal(x, np.arange(6.0).reshape(2, 3))
+
+
+def test_apply_refuses_work_arrays_above_the_memory_limit(monkeypatch):
+    from convops import AllocationTooLargeError
+    from solvers import _iir
+    inv = iir_inverse(bic.MIXED)                      # two causal poles: a tail past every line
+    x = np.zeros((64, 100))
+    tail = _iir._tail_length(inv.inner_zeros)
+    need = 4 * 8 * 64 * (100 + inv.advance + tail)
+    monkeypatch.setattr(_iir, "DEFAULT_MAX_BYTES", need)
+    assert inv.apply(x, axis=1).shape == x.shape                  # at the limit: runs
+    monkeypatch.setattr(_iir, "DEFAULT_MAX_BYTES", need - 1)
+    with pytest.raises(AllocationTooLargeError, match="64 line"):
+        inv.apply(x, axis=1)
+
+
 def test_apply_rejects_a_bad_axis_and_a_scalar():
     inv = iir_inverse([1.0, -0.5])
     with pytest.raises(ValueError, match="axis 1 is out of range for x of shape"):

@@ -328,6 +328,11 @@ def test_bad_input():
         choose_reg(b, k, boundary="zero", probes=10**6)
     with pytest.raises(TypeError, match="probes"):
         choose_reg(b, k, boundary="zero", probes=2.5)
+    for bad in (0, -5, 10**6):                           # refused on the spectral path too, where it is unused
+        with pytest.raises(ValueError, match="probes"):
+            choose_reg(b, k, boundary="circular", probes=bad)
+    with pytest.raises(TypeError, match="probes"):
+        choose_reg(b, k, boundary="circular", probes=2.5)
     with pytest.raises(ValueError, match="tau"):
         choose_reg(b, k, rule="discrepancy", tau=0.5)
     with pytest.raises(ValueError, match="noise_std too large"):
