@@ -211,15 +211,16 @@ def _two_sided(h, regs, noise_levels, grid: int) -> dict:
     """The regularised inverse on the reg grid (error and noise gain from the frequency response) and the
     exact inverse where it is stable."""
     trimmed = np.trim_zeros(h)
-    degree = trimmed.size - 1
     w = 2 * np.pi * np.arange(grid) / grid
     H = np.polyval(trimmed[::-1], np.exp(-1j * w))
-    errors, gains = np.zeros(len(regs)), np.zeros(len(regs))
+    errors, gains, costs = np.zeros(len(regs)), np.zeros(len(regs)), set()
     for i, reg in enumerate(regs):
-        G = iir_inverse(h, reg=reg).frequency_response(w)
+        inverse = iir_inverse(h, reg=reg)
+        G = inverse.frequency_response(w)
         errors[i] = np.sqrt(np.mean(np.abs(H * G - 1) ** 2))
         gains[i] = np.mean(np.abs(G) ** 2)
-    out = {"cost": 3 * degree + 1, "regs": np.array(regs), "error": errors, "noise_gain": gains,
+        costs.add(inverse.cost)
+    out = {"cost": costs.pop(), "regs": np.array(regs), "error": errors, "noise_gain": gains,
            "best": {}, "exact": None}
     for s in noise_levels:
         mse = errors ** 2 + s ** 2 * gains
@@ -233,7 +234,7 @@ def _two_sided(h, regs, noise_levels, grid: int) -> dict:
     else:
         G = exact.frequency_response(w)
         gain = float(np.mean(np.abs(G) ** 2))
-        out["exact"] = {"cost": degree + 1, "error": float(np.sqrt(np.mean(np.abs(H * G - 1) ** 2))),
+        out["exact"] = {"cost": exact.cost, "error": float(np.sqrt(np.mean(np.abs(H * G - 1) ** 2))),
                         "noise_gain": gain, "noisy_mse": {s: float(np.mean(np.abs(H * G - 1) ** 2)) + s ** 2 * gain
                                                           for s in noise_levels}}
     return out

@@ -168,15 +168,13 @@ def _noiseless(h, sizes, regs, grid, truncated, exact) -> dict:
         col, row = separate(h)
     except ValueError:
         return out
-    degree = sum(np.trim_zeros(f).size - 1 for f in (col, row))
     rows = []
     for reg in ([0.0] if exact == "exists" else []) + list(regs):
         try:
-            error, gain, _ = _separable_iir(col, row, reg, grid)
+            error, gain, inverses = _separable_iir(col, row, reg, grid)
         except ValueError:
             continue
-        rows.append({"reg": reg, "cost": degree + 2 if reg == 0 else 3 * degree + 2, "error": error,
-                     "noise_gain": gain})
+        rows.append({"reg": reg, "cost": sum(inv.cost for inv in inverses), "error": error, "noise_gain": gain})
     out["separable"] = {"col": col, "row": row, "rows": rows}
     return out
 
@@ -197,11 +195,13 @@ def _restorations(h, image, sigmas, sizes, regs, seed, separable, truncated) -> 
                        for r, g in truncated.items())
             rows["truncated inverse"].append({"size": p, "cost": p * p, "psnr": best[0], "reg": best[1]})
         if separable is not None:
-            degree = sum(np.trim_zeros(f).size - 1 for f in (separable["col"], separable["row"]))
-            best = max((score(apply_inverse(b, [iir_inverse(separable["col"], reg=r),
-                                                iir_inverse(separable["row"], reg=r)], boundary="circular")), r)
-                       for r in regs if r >= IIR_MIN_REG)
-            rows["separable IIR"].append({"cost": 3 * degree + 2, "psnr": best[0], "reg": best[1]})
+            scored = []
+            for r in (r for r in regs if r >= IIR_MIN_REG):
+                inverses = [iir_inverse(separable[axis], reg=r) for axis in ("col", "row")]
+                scored.append((score(apply_inverse(b, inverses, boundary="circular")), r,
+                               sum(inv.cost for inv in inverses)))
+            best = max(scored)
+            rows["separable IIR"].append({"cost": best[2], "psnr": best[0], "reg": best[1]})
         best = max((score(wiener_filter(b, h, c)), c) for c in regs)
         rows["Wiener by FFT"].append({"cost": round(fft_count(1, 2, block=image.shape[0]), 1), "psnr": best[0],
                                       "reg": best[1]})
@@ -233,6 +233,10 @@ def compute(quick: bool = False, progress: bool = False, **setup) -> dict:
     settings = study_setup(_SETTINGS[bool(quick)], setup, study=NAME)
     sizes, regs = tuple(int(p) for p in settings["sizes"]), tuple(float(r) for r in settings["regs"])
     sigmas = tuple(float(s) for s in settings["noise_levels"])
+    if not regs or max(regs) < max(TRUNCATED_MIN_REG, IIR_MIN_REG):
+        raise ValueError(f"regs must hold a value >= {max(TRUNCATED_MIN_REG, IIR_MIN_REG):g} (the truncated inverse is "
+                         f"sampled for λ >= {TRUNCATED_MIN_REG:g}, the separable IIR run for λ >= {IIR_MIN_REG:g}); "
+                         f"got {regs}")
     image = camera(int(settings["image_size"]))
     kernels = {}
     for name, h in tqdm(settings["kernels"].items(), desc=NAME, disable=not progress):

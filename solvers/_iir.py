@@ -333,6 +333,20 @@ class IIRInverse:
         return self.delay + n
 
     @property
+    def cost(self) -> int:
+        """Multiply-adds per output sample of the realisation :meth:`apply` runs, counted minimally: the FIR
+        factor's taps (a gain for ``reg = 0``, ``M + 1`` for ``reg > 0``) and one per pole over the two passes,
+        that is ``M + 1`` for the exact inverse of a kernel of degree ``M`` and ``3M + 1`` for the regularised one.
+
+        Examples
+        --------
+        >>> from solvers import iir_inverse
+        >>> iir_inverse([1.0, -2.5, 1.0]).cost, iir_inverse([1.0, -1.0], reg=1e-3).cost
+        (3, 4)
+        """
+        return int(self._numerator.size + self.inner_zeros.size + self._anti.size)
+
+    @property
     def phase(self) -> str:
         """``'minimum'`` (causal inverse), ``'maximum'`` (anti-causal) or ``'mixed'``."""
         if self.outer_zeros.size == 0:

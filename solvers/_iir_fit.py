@@ -328,6 +328,18 @@ class IIRFit:
             out[first - start:] = ss.lfilter(self.b, self.a, impulse)[first:]
         return out.astype(float_dtype(self.kernel), copy=False)
 
+    @property
+    def cost(self) -> int:
+        """Multiply-adds per output sample of one recursion: ``nb + na + 1``.
+
+        Examples
+        --------
+        >>> from solvers import fit_iir_inverse
+        >>> fit_iir_inverse([1.0, -0.5], (0, 1), delay=0).cost
+        2
+        """
+        return int(np.size(self.b) + np.size(self.a) - 1)
+
     def apply(self, x) -> np.ndarray:
         """Filter a 1-D signal from rest: ``y = g * x`` on ``x``'s indices.
 

@@ -161,6 +161,11 @@ def _run_least_squares(iterates, s: _Start, *, tol, maxiter, callback, progress,
                 target=None if target is None else ldexp(target, -s.e))
 
 
+#: The discrepancy principle's default safety factor tau (the residual stops at tau * noise_std * sqrt(m)), for
+#: :func:`cgls`, :func:`solvers.choose_reg` and :func:`solvers.restore` alike.
+DEFAULT_TAU = 1.01
+
+
 def discrepancy_target(noise_std, tau, m) -> float:
     r"""The discrepancy principle's bound :math:`\tau \sigma \sqrt m` on :math:`\|A x - b\|_2`, from checked
     `noise_std` (finite, > 0) and `tau` (finite, >= 1); `m` is the number of data values."""
@@ -398,7 +403,7 @@ def nesterov(A, b, *, x0=None, reg=0.0, step=None, maxiter=1000, tol=1e-8, lipsc
                               maxiter=maxiter, callback=callback, progress=progress, name="nesterov")
 
 
-def cgls(A, b, *, x0=None, reg=0.0, maxiter=None, tol=1e-8, noise_std=None, tau=1.01,
+def cgls(A, b, *, x0=None, reg=0.0, maxiter=None, tol=1e-8, noise_std=None, tau=DEFAULT_TAU,
          callback: Callable | None = None, progress: bool = False) -> SolverResult:
     r"""Least squares with Tikhonov regularisation by conjugate gradients (CGLS).
 

@@ -15,6 +15,7 @@ from scipy.optimize import brentq, minimize_scalar
 from convops import DEFAULT_MAX_BYTES, convolution_operator
 from convops._validation import as_float_array, check_allocation, check_int, check_option, check_real
 
+from ._iterative import DEFAULT_TAU
 from ._linalg import norm
 from ._noise import estimate_noise
 from ._restore import check_exact_method, image_shape, restoration_data
@@ -277,7 +278,7 @@ def _check_grid(grid, name="grid"):
 
 
 def choose_reg(blurred, kernel, *, boundary="circular", rule="gcv", filter="tikhonov", noise_std=None,
-               output="same", grid=None, num=200, tau=1.01, method="auto", maxiter=None, tol=2e-3, probes=None,
+               output="same", grid=None, num=200, tau=DEFAULT_TAU, method="auto", maxiter=None, tol=2e-3, probes=None,
                rng=0, max_bytes=DEFAULT_MAX_BYTES) -> ParameterChoice:
     r"""Choose the regularisation parameter of a restoration from the data alone.
 

@@ -114,3 +114,10 @@ def test_run_quick_rows_and_counts():
             assert bic.ratio(g) == pytest.approx(t["ours"] / t["same work"])
         else:
             assert set(roles) == {"peer"} and math.isnan(bic.ratio(g))
+
+
+@pytest.mark.parametrize("name", KERNELS)
+def test_cost_counts_a_gain_or_fir_factor_and_every_pole(name):
+    h, reg = KERNELS[name]
+    degree = np.trim_zeros(h).size - 1
+    assert iir_inverse(h, reg=reg).cost == (degree + 1 if reg == 0 else 3 * degree + 1)

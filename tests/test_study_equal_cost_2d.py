@@ -117,3 +117,8 @@ def test_figures_and_cli_outputs(tmp_path, data, computed_once):
     folder = tmp_path / study.NAME
     assert {f.name for f in folder.glob("*.png")} == {"error_vs_cost_2d.png", "psnr_vs_cost_2d.png"}
     assert len((folder / "noisy.csv").read_text().splitlines()) > 1
+
+
+def test_a_reg_grid_below_the_families_limits_is_refused():
+    with pytest.raises(ValueError, match="regs must hold a value >= 0.0001"):
+        study.compute(quick=True, regs=(1e-6,))
