@@ -193,6 +193,11 @@ def test_measured_times_cover_every_member_and_drive_the_time_axis(data):
         assert reach["cost"][fam] == ns and all(v is None or v >= ns for v in reach["cost"].values())
         members = study._members(data, name, s, "time")
         assert reach["best"] == min(m for rows in members.values() for c, m in rows)
+        # the time axis has no budget, so its members include the cost axis's: never a worse best
+        assert reach["best"] <= study.cost_to_reach(data, name, s)["best"]
+        # and its members are the same inverses: the same MSEs, whatever their times
+        by_cost = study._members(data, name, s, "cost")
+        assert sorted(m for _, m in members["FIR"]) == sorted(m for _, m in by_cost["FIR"])
     # on the circle only the regularised two-sided IIR reaches the least MSE, whatever the axis
     assert study.cheapest(data, "box 5", s, axis="time")[0] == "regularised two-sided IIR"
 
