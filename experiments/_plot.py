@@ -6,7 +6,10 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-__all__ = ["figure", "show_image", "log_axis_label", "wide_log_ticks"]
+__all__ = ["figure", "show_image", "log_axis_label", "wide_log_ticks", "RULE_LABELS"]
+
+#: How figures and tables name the parameter-choice rules of :func:`solvers.choose_reg`.
+RULE_LABELS = {"gcv": "GCV", "upre": "UPRE", "discrepancy": "discrepancy", "lcurve": "L-curve"}
 
 
 def figure(nrows: int = 1, ncols: int = 1, *, width: float = 5.0, height: float = 3.6, **kwargs):

@@ -56,7 +56,7 @@ from solvers import (REG_FILTERS, REG_RULES, choose_reg, inverse_filter, pseudo_
 
 from ._images import camera
 from ._metrics import PEAK, error_metrics, mse, psnr
-from ._plot import figure, log_axis_label, show_image
+from ._plot import RULE_LABELS, figure, log_axis_label, show_image
 from ._study import study_setup
 
 __all__ = ["NAME", "QUESTION", "compute", "draw", "summarize"]
@@ -409,7 +409,6 @@ def _draw_noisy_images(data: dict):
     return fig
 
 
-_RULE_LABELS = {"gcv": "GCV", "upre": "UPRE", "discrepancy": "discrepancy", "lcurve": "L-curve"}
 _RULE_MARKERS = {"gcv": "s", "upre": "^", "discrepancy": "D", "lcurve": "v"}
 
 
@@ -433,7 +432,7 @@ def _draw_noisy_curves(data: dict):
     for row in noisy["chosen"]:   # the values chosen from the data alone
         ax = left if row["filter"] == "tsvd" else right
         ax.plot(row["value"], row["mse"], _RULE_MARKERS[row["rule"]], ms=7, color="C3",
-                label=f"{_RULE_LABELS[row['rule']]}: {row['value']:.3g}")
+                label=f"{RULE_LABELS[row['rule']]}: {row['value']:.3g}")
     for ax in (left, right):
         ax.axhline(noisy["mse_noisy"], color="gray", ls="--", lw=0.8, label="blurred + noisy, not restored")
         if noisy["inverse_exists"]:
@@ -526,9 +525,9 @@ def _chosen_table(noisy: dict) -> list:
              "| rule | pseudo-inverse \u03c4 (TSVD) | zeroed | PSNR [dB] | Wiener c (Tikhonov) | PSNR [dB] |",
              "|---|---|---|---|---|---|"]
     rows = {(r["rule"], r["filter"]): r for r in noisy["chosen"]}
-    for rule in _RULE_LABELS:
+    for rule in RULE_LABELS:
         t, w = rows[rule, "tsvd"], rows[rule, "tikhonov"]
-        lines.append(f"| {_RULE_LABELS[rule]} | {t['value']:.4g} | {t['zeroed']:,} | {t['psnr']:.2f} "
+        lines.append(f"| {RULE_LABELS[rule]} | {t['value']:.4g} | {t['zeroed']:,} | {t['psnr']:.2f} "
                      f"({t['psnr'] - oracle['tsvd'][1]:+.2f}) | {w['value']:.3g} | {w['psnr']:.2f} "
                      f"({w['psnr'] - oracle['tikhonov'][1]:+.2f}) |")
     lines.append(f"| oracle | {oracle['tsvd'][0]:.4g} | {noisy['best_zeroed']:,} | {oracle['tsvd'][1]:.2f} | "

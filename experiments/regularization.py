@@ -51,7 +51,7 @@ from solvers import REG_RULES, choose_reg, estimate_noise, restore, wiener_filte
 
 from ._images import camera
 from ._metrics import PEAK, mse, psnr
-from ._plot import figure, log_axis_label, show_image, wide_log_ticks
+from ._plot import RULE_LABELS, figure, log_axis_label, show_image, wide_log_ticks
 from ._problems import crop_problem
 from ._study import study_setup
 from .boundaries import distance_to_edge
@@ -62,9 +62,6 @@ NAME = "regularization"
 QUESTION = ("Without the original image, how close to the best (oracle) restoration do GCV, UPRE, the "
             "discrepancy principle and the L-curve come, and when the data are a crop of a larger blurred "
             "scene (no boundary rule is right), which boundary model restores the border best?")
-
-#: Labels of the rules, in the order of :data:`solvers.REG_RULES`.
-RULE_LABELS = {"gcv": "GCV", "upre": "UPRE", "discrepancy": "discrepancy", "lcurve": "L-curve"}
 
 #: The rule of part 2 for a model where the setup's rule does not settle (it needs no exact spectrum).
 FALLBACK_RULE = "discrepancy"

@@ -16,6 +16,7 @@ from convops import gaussian_psf
 from experiments import crop_problem
 from experiments import regularization as study
 from experiments._cli import run_studies
+from experiments._plot import RULE_LABELS
 from solvers import REG_RULES, choose_reg, wiener_filter
 
 
@@ -170,7 +171,7 @@ def test_the_border_winner_is_the_argmax_of_the_table_and_the_summary_says_so(da
     summary = study.summarize(data)
     assert f"At the border the {winner['model']} model wins: {winner['border_psnr']:.2f} dB" in summary
     for row in rows:
-        assert f"| {row['model']} | {study.RULE_LABELS[row['rule']]} | {row['reg']:.3g} |" in summary
+        assert f"| {row['model']} | {RULE_LABELS[row['rule']]} | {row['reg']:.3g} |" in summary
     for case in data["cases"]:
         assert f"{case['oracle']['psnr']:.2f}" in summary
     # the circular model rings from every edge of a scene that is not periodic
