@@ -444,6 +444,13 @@ def choose_reg(blurred, kernel, *, boundary="circular", rule="gcv", filter="tikh
     if num > _MAX_GRID:
         raise ValueError(f"num must be <= {_MAX_GRID}, got {num}")
     sigma = noise_level(y, noise_std, rule)
+    # the hybrid-only options are checked on every path: a bad value is an error wherever it is passed
+    if maxiter is not None:
+        maxiter = check_int(maxiter, "maxiter", minimum=1)
+    tol = check_real(tol, "tol", low=0.0, low_open=True)
+    if not (isinstance(rng, np.random.Generator) or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)
+                                                     and rng >= 0)):
+        raise TypeError(f"rng must be a non-negative int seed or a numpy.random.Generator, got {rng!r}")
     if probes is not None:
         probes = check_int(probes, "probes", minimum=1)
         if probes > _MAX_PROBES:
@@ -455,14 +462,13 @@ def choose_reg(blurred, kernel, *, boundary="circular", rule="gcv", filter="tikh
         op = convolution_operator(f, shape, boundary=boundary, output=output)
         limit = min(y.size, math.prod(shape))
         fits = max(50, 2**30 // (8 * (y.size + math.prod(shape))))
-        maxiter = min(limit, 400, fits) if maxiter is None else check_int(maxiter, "maxiter", minimum=1)
+        maxiter = min(limit, 400, fits) if maxiter is None else maxiter
         if maxiter > limit:
             raise ValueError(f"maxiter must be <= {limit} (the number of data values and of pixels), got {maxiter}")
         probes = min(4, -(-4 * 128**2 // y.size)) if probes is None else probes
         pairs = maxiter + 1 + 2 * probes
         check_allocation(8 * pairs * (y.size + math.prod(shape)), f"{pairs} Golub-Kahan vector pairs of {y.size} "
                          f"and {math.prod(shape)} values", max_bytes, hint="lower maxiter")
-        tol = check_real(tol, "tol", low=0.0, low_open=True)
         return _hybrid(op, y, rule, grid, num, sigma, tau, maxiter, tol, probes, rng)
     check_allocation(16 * y.size * 4, f"the spectrum of shape {y.shape}", max_bytes)
     curve = _Curve.spectral(y, f, method)

@@ -528,3 +528,14 @@ def test_large_spectra_evaluate_the_grid_binned_within_its_bound_and_choose_exac
                                                                        curve.w)):
         assert total.sum() == pytest.approx(weight.sum(), rel=1e-12)
         assert np.all(mean >= 0) and np.all(mean <= curve.s.max() ** 2 * (1 + 1e-12))
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(maxiter=0), ValueError, "maxiter"), (dict(maxiter=2.5), TypeError, "maxiter"),
+    (dict(tol=0.0), ValueError, "tol"), (dict(tol=float("nan")), ValueError, "tol"),
+    (dict(rng=-1), TypeError, "rng"), (dict(rng="seed"), TypeError, "rng"), (dict(rng=True), TypeError, "rng"),
+])
+def test_hybrid_options_are_checked_on_the_spectral_paths_too(kwargs, error, match):
+    k, b, _ = _problem("circular")
+    with pytest.raises(error, match=match):
+        choose_reg(b, k, rule="gcv", **kwargs)
