@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from convops import convolution_operator
+from convops._validation import check_real
 
 from ._images import photograph
 from ._metrics import PEAK
@@ -121,11 +122,8 @@ def crop_problem(kernel, shape, *, image="camera", corner=None, noise_std=1.0, s
     if h.ndim != 2 or h.size == 0 or not np.all(np.isfinite(h)):
         raise ValueError(f"kernel must be a non-empty finite 2-D array, got shape {h.shape}")
     shape = _pair(shape, "shape", minimum=1)
-    noise_std = float(noise_std)
-    if not (np.isfinite(noise_std) and noise_std >= 0):
-        raise ValueError(f"noise_std must be finite and >= 0, got {noise_std!r}")
-    if not (np.isfinite(peak) and peak > 0):
-        raise ValueError(f"peak must be finite and > 0, got {peak!r}")
+    noise_std = check_real(noise_std, "noise_std", low=0.0)
+    peak = check_real(peak, "peak", low=0.0, low_open=True)
     photo = photograph(image)
     extent = tuple(n + m - 1 for n, m in zip(shape, h.shape))
     if any(e > p for e, p in zip(extent, photo.shape)):
