@@ -260,11 +260,12 @@ def _timings(samples: int) -> dict:
     return {"samples": samples, "seconds_per_sample": {k: v / samples for k, v in best.items()}}
 
 
-def _member_times(kernels: dict, coefficients, samples: int, sigma: float) -> dict:
+def _member_times(kernels: dict, coefficients, samples: int, noise_levels) -> dict:
     """Measured nanoseconds per output sample of every member on white noise of `samples` samples: the FIR of
     each length (``np.convolve``), each fitted order (``scipy.signal.lfilter``; the time depends on the order
     only) and each kernel's two-sided inverses (``IIRInverse.apply``: the regularised one at its λ of least
-    noisy MSE for `sigma`, and the exact one where it exists)."""
+    noisy MSE for each noise level, by λ, since the tail it runs past the end grows as λ falls; and the exact
+    one where it exists)."""
     x = np.random.default_rng(1).standard_normal(samples)
     rng = np.random.default_rng(2)
     per = lambda seconds: seconds / samples * 1e9
@@ -275,12 +276,14 @@ def _member_times(kernels: dict, coefficients, samples: int, sigma: float) -> di
     out = {"samples": samples, "fir_ns": {int(C): per(t) for C, t in fir.items()},
            "iir_ns": {f"{nb},{na}": per(t) for (nb, na), t in iir.items()}, "two_sided_ns": {}, "exact_ns": {}}
     for name, k in kernels.items():
-        funcs = {"two_sided": (lambda f=iir_inverse(k["kernel"], reg=k["two_sided"]["best"][sigma]["reg"]):
-                               f.apply(x))}
+        regs = sorted({k["two_sided"]["best"][s]["reg"] for s in noise_levels})
+        funcs = {reg: (lambda f=iir_inverse(k["kernel"], reg=reg): f.apply(x)) for reg in regs}
         if k["two_sided"]["exact"] is not None:
             funcs["exact"] = lambda f=iir_inverse(k["kernel"]): f.apply(x)
-        for key, t in compare_times(funcs, repeat=3).items():
-            out[f"{key}_ns"][name] = per(t)
+        times = {key: per(t) for key, t in compare_times(funcs, repeat=3).items()}
+        out["two_sided_ns"][name] = {reg: times[reg] for reg in regs}
+        if "exact" in times:
+            out["exact_ns"][name] = times["exact"]
     return out
 
 
@@ -340,7 +343,7 @@ def compute(quick: bool = False, progress: bool = False, **setup) -> dict:
     samples = int(settings["timing_samples"])
     return {"quick": bool(quick), "setup": settings, "coefficients": np.array(coefficients),
             "iir_coefficients": np.array(iir_coefficients), "noise_levels": noise_levels, "kernels": out,
-            "timing": _timings(samples), "times": _member_times(out, coefficients, samples, min(noise_levels)),
+            "timing": _timings(samples), "times": _member_times(out, coefficients, samples, noise_levels),
             "tables": _tables(out, coefficients, iir_coefficients, noise_levels)}
 
 
@@ -485,8 +488,10 @@ def _draw_error_time(data: dict):
         x, y = _front(times, [r["error"] for r in rows])
         ax.plot(x, floor(y), label="fitted IIR (Pareto front)", **_STYLE["iir"])
         ts = k["two_sided"]
-        ax.plot(np.full(ts["error"].size, t["two_sided_ns"][name]), floor(ts["error"]), ls="none", mfc="none", ms=4,
-                label="regularised two-sided IIR, IIRInverse.apply, every λ", **_STYLE["two_sided"])
+        timed = t["two_sided_ns"][name]
+        ax.plot(list(timed.values()), floor([ts["error"][list(ts["regs"]).index(reg)] for reg in timed]), ls="none",
+                mfc="none", ms=4, label="regularised two-sided IIR, IIRInverse.apply, the best λ of each σ",
+                **_STYLE["two_sided"])
         if ts["exact"] is not None:
             ax.plot(t["exact_ns"][name], floor(ts["exact"]["error"]), ls="none", label="exact IIR 1/H",
                     **_STYLE["exact"])
@@ -575,7 +580,8 @@ def _members(data: dict, name: str, sigma: float, axis: str) -> dict:
               for r in k["iir_rows"]]
     return {"FIR": [(t["fir_ns"][int(C)], m) for C, m in zip(data["coefficients"], k["fir"]["noisy_mse"][sigma])],
             "fitted IIR": fitted,
-            "regularised two-sided IIR": [(t["two_sided_ns"][name], ts["best"][sigma]["noisy_mse"])],
+            "regularised two-sided IIR": [(t["two_sided_ns"][name][ts["best"][sigma]["reg"]],
+                                           ts["best"][sigma]["noisy_mse"])],
             "exact IIR": [(t["exact_ns"][name], ts["exact"]["noisy_mse"][sigma])] if ts["exact"] else []}
 
 

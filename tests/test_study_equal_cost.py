@@ -181,8 +181,11 @@ def test_measured_times_cover_every_member_and_drive_the_time_axis(data):
     orders = {f"{r['nb']},{r['na']}" for k in data["kernels"].values() for r in k["iir_rows"]}
     assert set(t["iir_ns"]) == orders
     assert set(t["two_sided_ns"]) == set(data["kernels"])
+    for name, k in data["kernels"].items():       # timed at the best λ of each noise level
+        assert set(t["two_sided_ns"][name]) == {k["two_sided"]["best"][s]["reg"] for s in data["noise_levels"]}
     assert set(t["exact_ns"]) == {n for n, k in data["kernels"].items() if k["two_sided"]["exact"] is not None}
-    values = [*t["fir_ns"].values(), *t["iir_ns"].values(), *t["two_sided_ns"].values(), *t["exact_ns"].values()]
+    values = [*t["fir_ns"].values(), *t["iir_ns"].values(), *t["exact_ns"].values(),
+              *(v for by_reg in t["two_sided_ns"].values() for v in by_reg.values())]
     assert all(0 < v < 1e4 for v in values)
     # the time axis reaches the same least MSE as the cost axis when the budget admits the same members,
     # and the cheapest family in time is one that reaches it
