@@ -617,6 +617,10 @@ def _bidiagonal_svd(alphas, betas):
     return s, c
 
 
+#: A Gram-Schmidt pass that leaves less than this fraction of the norm is repeated (DGKS, 1/sqrt(2)).
+_REORTHOGONALISE = 1 / math.sqrt(2)
+
+
 class _GolubKahan:
     """Golub-Kahan bidiagonalisation of ``op`` from ``u_1 = start / ||start||`` (LSQR's), one step at a time:
     ``A V_k = U_{k+1} B_k`` with ``B_k`` lower bidiagonal (``alphas`` on the diagonal, ``betas`` below).  With
@@ -640,8 +644,16 @@ class _GolubKahan:
 
     @staticmethod
     def _orthogonalise(w, basis, k):
+        """Classical Gram-Schmidt against the first `k` stored vectors, repeated once when it cancelled more than
+        a factor 1/sqrt(2) of the norm (the criterion of Daniel, Gragg, Kaufman and Stewart, 1976: "twice is
+        enough"; a second pass would change nothing that matters otherwise)."""
+        before = norm(w)
         for _ in range(2):                              # single-threaded einsum: BLAS stalls on shared cores
             w -= np.einsum("ij,i->j", basis[:k], np.einsum("ij,j->i", basis[:k], w))
+            after = norm(w)
+            if after > _REORTHOGONALISE * before:
+                break
+            before = after
         return w
 
     def step(self):
