@@ -154,3 +154,15 @@ def _pair(value, name, *, minimum):
     if not ok or min(pair) < minimum:
         raise ValueError(f"{name} must be two ints >= {minimum}, got {value!r}")
     return pair
+
+
+def choose_reg_quietly(*args, **kwargs):
+    """:func:`solvers.choose_reg` without its ``RuntimeWarning`` for a choice at the end of the grid: a study
+    records the choice's ``interior`` flag and states it, instead of printing the warning mid-run."""
+    import warnings
+
+    from solvers import choose_reg
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".* is at the end of the grid", category=RuntimeWarning)
+        return choose_reg(*args, **kwargs)

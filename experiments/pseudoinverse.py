@@ -51,10 +51,11 @@ import scipy.ndimage as ndi
 from tqdm.auto import tqdm
 
 from convops import BOUNDARIES, psf2otf
-from solvers import (REG_FILTERS, REG_RULES, choose_reg, inverse_filter, pseudo_inverse_filter, threshold_for_count,
+from solvers import (REG_FILTERS, REG_RULES, inverse_filter, pseudo_inverse_filter, threshold_for_count,
                      wiener_filter)
 
 from ._images import camera
+from ._problems import choose_reg_quietly
 from ._metrics import PEAK, error_metrics, mse, psnr
 from ._plot import RULE_LABELS, figure, log_axis_label, show_image
 from ._study import study_setup
@@ -170,12 +171,14 @@ def _chosen(noisy, original, kernel, setup: Setup) -> list:
     rows = []
     for filt in REG_FILTERS:
         for rule in REG_RULES:
-            choice = choose_reg(noisy, kernel, boundary="circular", rule=rule, filter=filt, noise_std=setup.noise_std)
+            choice = choose_reg_quietly(noisy, kernel, boundary="circular", rule=rule, filter=filt,
+                                        noise_std=setup.noise_std)
             if filt == "tsvd":
                 estimate, zeroed = pseudo_inverse_filter(noisy, kernel, choice.value)
             else:
                 estimate, zeroed = wiener_filter(noisy, kernel, choice.value), None
-            rows.append({"rule": rule, "filter": filt, "value": choice.value, "zeroed": zeroed,
+            rows.append({"rule": rule, "filter": filt, "value": choice.value, "interior": choice.interior,
+                         "zeroed": zeroed,
                          "mse": mse(estimate, original), "psnr": psnr(estimate, original)})
     return rows
 
@@ -527,8 +530,9 @@ def _chosen_table(noisy: dict) -> list:
     rows = {(r["rule"], r["filter"]): r for r in noisy["chosen"]}
     for rule in RULE_LABELS:
         t, w = rows[rule, "tsvd"], rows[rule, "tikhonov"]
-        lines.append(f"| {RULE_LABELS[rule]} | {t['value']:.4g} | {t['zeroed']:,} | {t['psnr']:.2f} "
-                     f"({t['psnr'] - oracle['tsvd'][1]:+.2f}) | {w['value']:.3g} | {w['psnr']:.2f} "
+        edge = lambda r: "" if r["interior"] else " (grid's end)"
+        lines.append(f"| {RULE_LABELS[rule]} | {t['value']:.4g}{edge(t)} | {t['zeroed']:,} | {t['psnr']:.2f} "
+                     f"({t['psnr'] - oracle['tsvd'][1]:+.2f}) | {w['value']:.3g}{edge(w)} | {w['psnr']:.2f} "
                      f"({w['psnr'] - oracle['tikhonov'][1]:+.2f}) |")
     lines.append(f"| oracle | {oracle['tsvd'][0]:.4g} | {noisy['best_zeroed']:,} | {oracle['tsvd'][1]:.2f} | "
                  f"{oracle['tikhonov'][0]:.3g} | {oracle['tikhonov'][1]:.2f} |")

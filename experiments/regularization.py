@@ -47,12 +47,12 @@ from scipy.optimize import minimize_scalar
 from tqdm.auto import tqdm
 
 from convops import BOUNDARIES, gaussian_psf, motion_psf, psf2otf
-from solvers import REG_RULES, choose_reg, estimate_noise, restore, wiener_filter
+from solvers import REG_RULES, estimate_noise, restore, wiener_filter
 
 from ._images import camera
 from ._metrics import PEAK, mse, psnr
 from ._plot import RULE_LABELS, figure, log_axis_label, show_image, wide_log_ticks
-from ._problems import crop_problem
+from ._problems import choose_reg_quietly, crop_problem
 from ._study import study_setup
 from .boundaries import distance_to_edge
 
@@ -134,9 +134,9 @@ def _case(original, kernel, noise_std, rng, setup: Setup) -> tuple[dict, np.ndar
     noisy = blurred + rng.normal(0.0, noise_std, original.shape)
     choices = {}
     for rule in REG_RULES:
-        choice = choose_reg(noisy, kernel, boundary="circular", rule=rule, noise_std=noise_std, num=setup.num)
+        choice = choose_reg_quietly(noisy, kernel, boundary="circular", rule=rule, noise_std=noise_std, num=setup.num)
         estimate, residual_norm, solution_norm = _norms(noisy, kernel, choice.value)
-        choices[rule] = {"value": choice.value, "method": choice.method, "noise_std": choice.noise_std,
+        choices[rule] = {"value": choice.value, "interior": choice.interior, "method": choice.method, "noise_std": choice.noise_std,
                          "tau": choice.tau, "grid": choice.grid, "function": choice.function,
                          "residual_norms": choice.residual_norms, "solution_norms": choice.solution_norms,
                          "residual_norm": residual_norm, "solution_norm": solution_norm,
@@ -187,11 +187,11 @@ def _crop_choice(observed, kernel, boundary, output, setup: Setup) -> tuple:
     the refusal."""
     options = {"boundary": boundary, "output": output}
     try:
-        return choose_reg(observed, kernel, rule=setup.crop_rule, maxiter=setup.crop_maxiter, **options), None
+        return choose_reg_quietly(observed, kernel, rule=setup.crop_rule, maxiter=setup.crop_maxiter, **options), None
     except ValueError as exc:   # an unsettled choice is refused, not returned
         if setup.crop_rule == FALLBACK_RULE or "did not settle" not in str(exc):
             raise
-        return choose_reg(observed, kernel, rule=FALLBACK_RULE, **options), str(exc)
+        return choose_reg_quietly(observed, kernel, rule=FALLBACK_RULE, **options), str(exc)
 
 
 def _crop_part(setup: Setup, progress: bool) -> dict:
@@ -208,7 +208,8 @@ def _crop_part(setup: Setup, progress: bool) -> dict:
         label = _model_label(boundary, output)
         restored[label] = estimate
         rows.append({"model": label, "boundary": boundary, "output": output, "rule": choice.rule,
-                     "reg": choice.value, "choice_method": choice.method, "choice_steps": choice.iterations,
+                     "reg": choice.value, "interior": choice.interior, "choice_method": choice.method,
+                     "choice_steps": choice.iterations,
                      "refused": refused, "method": result.info["method"], "iterations": result.iterations,
                      "converged": result.converged, **_band_errors(estimate, problem.truth, border)})
     return {"rows": rows, "band": band, "kernel_shape": kernel.shape, "noise_std": setup.crop_noise_std,
@@ -437,15 +438,16 @@ def _rules_table(data: dict) -> list:
     lines = [head, "|---" * (len(REG_RULES) + 3) + "|"]
     for c in data["cases"]:
         cells = [f"{c['choices'][r]['psnr']:.2f} ({c['choices'][r]['psnr'] - c['oracle']['psnr']:+.2f})"
-                 for r in REG_RULES]
+                 + ("" if c["choices"][r]["interior"] else ", grid's end") for r in REG_RULES]
         lines.append(f"| {c['blur']} | {c['noise_std']:g} | " + " | ".join(cells)
                      + f" | {c['oracle']['psnr']:.2f} (\u03bb = {c['oracle']['value']:.2g}) |")
     return lines
 
 
 def _choice_label(row: dict) -> str:
-    return f"{row['choice_method']}, {row['choice_steps']} steps" if row["choice_method"] == "hybrid" else \
+    label = f"{row['choice_method']}, {row['choice_steps']} steps" if row["choice_method"] == "hybrid" else \
         f"exact ({row['choice_method']})"
+    return label if row["interior"] else label + ", at the grid's end"
 
 
 def _crop_table(crop: dict) -> list:

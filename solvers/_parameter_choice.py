@@ -5,6 +5,7 @@ centro-symmetric kernel: DCT-II)."""
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -75,6 +76,10 @@ class ParameterChoice:
         where the rule had none); empty otherwise.
     converged : bool
         ``'hybrid'``: whether the choice settled (or the Krylov space became invariant) before `maxiter`.
+    interior : bool
+        Whether `value` lies strictly inside the grid.  An exact Tikhonov choice at either end of it (where the
+        rule's optimum may lie beyond the grid) comes with a ``RuntimeWarning``; ``'hybrid'`` refuses one.  (The
+        default TSVD grid holds every truncation: a choice at its end is one of them, without a warning.)
     trace : str
         How :math:`\mathrm{tr} A_\lambda` was computed: ``'exact'`` (from the spectrum, or ``'hybrid'`` once the
         Krylov space holds every singular value, or not needed by the rule) or ``'hutchinson(p)'`` (the
@@ -95,6 +100,7 @@ class ParameterChoice:
     history: np.ndarray = field(default_factory=lambda: np.zeros(0))
     converged: bool = True
     trace: str = "exact"
+    interior: bool = True
 
 
 #: Spectra with more values than this evaluate the default grid of a Tikhonov curve from their binned
@@ -474,8 +480,17 @@ def choose_reg(blurred, kernel, *, boundary="circular", rule="gcv", filter="tikh
     curve = _Curve.spectral(y, f, method)
     sig = None if sigma is None else sigma / 2.0**curve.d
     if filt == "tikhonov":
-        return _tikhonov(curve, rule, grid, num, sig, tau, sigma, method)
-    return _tsvd(curve, rule, grid, sig, tau, sigma, method)
+        choice = _tikhonov(curve, rule, grid, num, sig, tau, sigma, method)
+    else:
+        choice = _tsvd(curve, rule, grid, sig, tau, sigma, method)
+    # at an end: within 1e-6 (relative) of it, where the refinement between the last two grid points stops
+    interior = bool(min(choice.grid) * (1 + 1e-6) < choice.value < max(choice.grid) * (1 - 1e-6))
+    if not interior and filt == "tikhonov":        # (the default TSVD grid holds every truncation)
+        warnings.warn(f"the {rule!r} choice {choice.value:.6g} is at the end of the grid "
+                      f"[{min(choice.grid):.6g}, {max(choice.grid):.6g}]: the rule's optimum may lie beyond it (widen "
+                      "the grid), or the model does not fit the data (for a crop of a larger scene, a boundary model "
+                      "other than 'circular')", RuntimeWarning, stacklevel=2)
+    return replace(choice, interior=interior)
 
 
 def noise_level(y, noise_std, rule):

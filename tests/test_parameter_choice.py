@@ -539,3 +539,16 @@ def test_hybrid_options_are_checked_on_the_spectral_paths_too(kwargs, error, mat
     k, b, _ = _problem("circular")
     with pytest.raises(error, match=match):
         choose_reg(b, k, rule="gcv", **kwargs)
+
+
+def test_a_choice_at_the_end_of_the_grid_is_flagged_and_warned():
+    k, b, _ = _problem("circular")
+    inside = choose_reg(b, k, rule="gcv")
+    assert inside.interior
+    # a grid that stops short of the GCV minimum: the choice lands on its end
+    short = np.geomspace(inside.value * 1e3, inside.value * 1e5, 20)
+    with pytest.warns(RuntimeWarning, match="at the end of the grid"):
+        edge = choose_reg(b, k, rule="gcv", grid=short)
+    assert not edge.interior and edge.value == pytest.approx(short[0], rel=1e-6)
+    with pytest.warns(RuntimeWarning, match="at the end of the grid"):
+        assert not choose_reg(b, k, rule="gcv", grid=inside.value * np.geomspace(1e-5, 1e-3, 20)).interior

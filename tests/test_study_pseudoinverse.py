@@ -4,6 +4,7 @@ line writes its outputs."""
 
 import csv
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -120,8 +121,13 @@ def test_the_values_chosen_from_the_data_are_choose_regs_and_their_errors_follow
     magnitude = _sorted_magnitude(data)
     original = data["images"]["original"]
     for row in chosen:
-        direct = choose_reg(noisy, kernel, rule=row["rule"], filter=row["filter"], noise_std=1.0)
-        assert row["value"] == direct.value
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            direct = choose_reg(noisy, kernel, rule=row["rule"], filter=row["filter"], noise_std=1.0)
+        assert row["value"] == direct.value and row["interior"] == direct.interior
+        # a choice at the end of the grid is warned about when called directly (the study records the flag)
+        assert any("end of the grid" in str(w.message) for w in caught) == (
+            not direct.interior and row["filter"] == "tikhonov")
         if row["filter"] == "tsvd":
             estimate, zeroed = pseudo_inverse_filter(noisy, kernel, row["value"])
             assert row["zeroed"] == zeroed == np.count_nonzero(magnitude < row["value"])
